@@ -1,0 +1,34 @@
+"""Adapter for AgentScope 1.x: translates its calls into the span core.
+
+Where each span comes from:
+
+- ``invoke_agent``: ``AgentBase.__call__`` (``agent_call``)
+- ``react step``: ``ReActAgent._reasoning`` and ``_acting`` (``react_rounds``)
+- ``chat``: every model class's own ``__call__`` (``model_calls``)
+- ``execute_tool``: ``Toolkit.call_tool_function`` (``tool_calls``)
+
+1.x hooks are deliberately not used: their runner keeps a re-entrancy flag on
+the agent instance and skips hooks for overlapping calls, deep-copies the
+arguments for every hook, and skips post-hooks on errors and cancellation.
+"""
+
+from __future__ import annotations
+
+from otelscope.core.patching import Patches
+from otelscope.core.telemetry import Telemetry
+
+
+def install(telemetry: Telemetry, patches: Patches) -> None:
+    from agentscope.agent import AgentBase, ReActAgent
+    from agentscope.tool import Toolkit
+
+    from otelscope.agentscope_v1 import model_calls
+    from otelscope.agentscope_v1.agent_call import traced_agent_call
+    from otelscope.agentscope_v1.react_rounds import traced_acting, traced_reasoning
+    from otelscope.agentscope_v1.tool_calls import traced_tool_call
+
+    patches.wrap(AgentBase, "__call__", traced_agent_call(telemetry))
+    patches.wrap(ReActAgent, "_reasoning", traced_reasoning(telemetry))
+    patches.wrap(ReActAgent, "_acting", traced_acting(telemetry))
+    patches.wrap(Toolkit, "call_tool_function", traced_tool_call(telemetry))
+    model_calls.install(telemetry, patches)

@@ -1,0 +1,70 @@
+"""`invoke_agent` spans for AgentScope 1.x: ``AgentBase.__call__``.
+
+``__call__`` is the one entry every 1.x agent shares (``ReActAgent``,
+``UserAgent``, user subclasses, and the calls that pipelines and ``MsgHub``
+make). It is not hook-wrapped, so wrapping it sidesteps the hook runner's
+per-instance re-entrancy flag that drops hooks under concurrency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from opentelemetry import trace
+
+from otelscope.agentscope_v1 import readers
+from otelscope.agentscope_v1.native_tracing import native_tracing_off
+from otelscope.core import calls
+from otelscope.core.calls import AgentCall
+from otelscope.core.guard import report_internal_error, suppressed
+from otelscope.core.streams import step_scope
+from otelscope.core.telemetry import Telemetry
+
+AgentCallMethod = Callable[..., Coroutine[Any, Any, Any]]
+
+
+def traced_agent_call(telemetry: Telemetry) -> Callable[[AgentCallMethod], AgentCallMethod]:
+    def wrap(original: AgentCallMethod) -> AgentCallMethod:
+        async def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
+            call = None if suppressed() else _start(telemetry, self)
+            if call is None:
+                return await original(self, *args, **kwargs)
+            try:
+                with step_scope(call.operation, call), native_tracing_off():
+                    result = await original(self, *args, **kwargs)
+            except BaseException as error:
+                _end(telemetry, call, error, None)
+                raise
+            _end(telemetry, call, None, result)
+            return result
+
+        return __call__
+
+    return wrap
+
+
+def _start(telemetry: Telemetry, agent: Any) -> AgentCall | None:
+    try:
+        outer = calls.current_call()
+        # A subclass whose `__call__` awaits `super().__call__()` reaches this
+        # wrapper while its own call is the current span: one call, one span.
+        if (
+            outer is not None
+            and outer.agent is agent
+            and trace.get_current_span() is outer.operation.span
+        ):
+            return None
+        return telemetry.start_agent_call(agent, readers.agent_info(agent))
+    except Exception:
+        report_internal_error("starting an invoke_agent span")
+        return None
+
+
+def _end(telemetry: Telemetry, call: AgentCall, error: BaseException | None, result: Any) -> None:
+    try:
+        if error is None and readers.is_interrupted_reply(result):
+            call.cancelled = True
+        telemetry.end_agent_call(call, error)
+    except Exception:
+        report_internal_error("ending an invoke_agent span")

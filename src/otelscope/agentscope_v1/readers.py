@@ -1,0 +1,79 @@
+"""Reading AgentScope 1.x objects into the core's plain records.
+
+Pure functions with no side effects: every value is read defensively, since a
+user's agent, model or tool call may lack any attribute, and an unreadable
+value is left out rather than guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from otelscope.core.providers import provider_for_class
+from otelscope.core.values import field, integer, number, text
+from otelscope.core.telemetry import AgentInfo, ChatRequest, ChatResult, ToolInfo
+
+
+def agent_info(agent: Any) -> AgentInfo:
+    model = getattr(agent, "model", None)
+    return AgentInfo(
+        name=text(getattr(agent, "name", None)) or type(agent).__name__,
+        agent_id=text(getattr(agent, "id", None)),
+        provider=provider_for_class(type(model)) if model is not None else None,
+        model=text(getattr(model, "model_name", None)) if model is not None else None,
+    )
+
+
+def chat_request(model: Any, kwargs: Mapping[str, Any]) -> ChatRequest:
+    # Built-in models keep default parameters in `generate_kwargs`; a call's
+    # own keyword arguments override them.
+    defaults = getattr(model, "generate_kwargs", None)
+    params: dict[str, Any] = dict(defaults) if isinstance(defaults, Mapping) else {}
+    params.update(kwargs)
+    return ChatRequest(
+        provider=provider_for_class(type(model)),
+        model=text(getattr(model, "model_name", None)),
+        stream=getattr(model, "stream", False) is True,
+        temperature=number(params.get("temperature")),
+        max_tokens=integer(params.get("max_tokens")),
+        top_p=number(params.get("top_p")),
+    )
+
+
+def chat_result(response: Any) -> ChatResult:
+    """1.x responses carry an id and usage; they report no finish reason."""
+    usage = getattr(response, "usage", None)
+    return ChatResult(
+        response_id=text(getattr(response, "id", None)),
+        input_tokens=integer(getattr(usage, "input_tokens", None)),
+        output_tokens=integer(getattr(usage, "output_tokens", None)),
+    )
+
+
+def tool_info(toolkit: Any, tool_call: Any) -> ToolInfo:
+    name = text(field(tool_call, "name")) or "unknown_tool"
+    return ToolInfo(
+        name=name,
+        call_id=text(field(tool_call, "id")),
+        description=_tool_description(toolkit, name),
+    )
+
+
+def is_interrupted_reply(message: Any) -> bool:
+    """1.x turns a cancelled reply into a message flagged in its metadata."""
+    metadata = getattr(message, "metadata", None)
+    return isinstance(metadata, Mapping) and metadata.get("_is_interrupted") is True
+
+
+def is_interrupted_tool_response(response: Any) -> bool:
+    return getattr(response, "is_interrupted", False) is True
+
+
+def _tool_description(toolkit: Any, name: str) -> str | None:
+    tools = getattr(toolkit, "tools", None)
+    registered = tools.get(name) if isinstance(tools, Mapping) else None
+    schema = getattr(registered, "json_schema", None)
+    function = schema.get("function") if isinstance(schema, Mapping) else None
+    description = function.get("description") if isinstance(function, Mapping) else None
+    return text(description)

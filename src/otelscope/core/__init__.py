@@ -1,0 +1,1 @@
+"""The span core shared by both AgentScope adapters."""

@@ -1,0 +1,80 @@
+"""Per-call state, and the concurrency rules that every adapter follows.
+
+The rules
+---------
+1. Per-call state lives in the ``ContextVar`` ``_current_call`` and never on an
+   agent, model or toolkit instance. One agent instance serves many calls at
+   once (chat tabs, ``asyncio.gather``, threads); anything stored on the
+   instance would be overwritten by the next call. asyncio copies the context
+   into every task it creates, so tool calls run by ``asyncio.gather`` inside a
+   call still see that call, while sibling calls never see each other.
+2. A callback that fires where no call state is set does nothing: it may
+   belong to a call that started before otelscope was instrumented.
+3. Per-agent state (machinery attached to an agent while it has calls in
+   flight) lives in ``weakref.WeakKeyDictionary`` objects keyed on the agent
+   itself, never on ``id(agent)``, which Python reuses once the agent is freed
+   (see ``otelscope.core.attachment``).
+4. Context is attached and detached in the same synchronous stretch or around
+   one ``await`` of a coroutine, never across a ``yield`` to a consumer: an
+   async generator may be resumed or closed from another task, where a token
+   attached earlier cannot be detached. Async generators are therefore
+   wrapped so that the context is attached around each step (``anext``) only
+   (see ``otelscope.core.streams``).
+5. Every span ends exactly once (``otelscope.core.operation.Operation``), and a
+   call that ends closes whatever round of it is still open.
+
+The test module ``tests/*/test_concurrency.py`` of each AgentScope line has a
+test for each rule.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar, Token
+
+from otelscope.core.operation import Operation
+
+
+class ReactRound:
+    """One reasoning-acting round of an agent call."""
+
+    __slots__ = ("acted", "number", "operation")
+
+    def __init__(self, operation: Operation, number: int) -> None:
+        self.operation = operation
+        self.number = number
+        # Set when the round ran a tool; decides `gen_ai.react.finish_reason`.
+        self.acted = False
+
+
+class AgentCall:
+    """The state of one agent invocation, owned by the task that runs it."""
+
+    __slots__ = ("agent", "cancelled", "operation", "round", "rounds")
+
+    def __init__(self, agent: object, operation: Operation) -> None:
+        self.agent = agent
+        self.operation = operation
+        self.round: ReactRound | None = None
+        self.rounds = 0
+        # Set when a part of the call saw a cancellation that the framework
+        # then absorbed (AgentScope 1.x turns a cancelled reply into a normal
+        # "interrupted" message), so the call can still be marked cancelled.
+        self.cancelled = False
+
+
+_current_call: ContextVar[AgentCall | None] = ContextVar("otelscope_agent_call", default=None)
+
+
+def current_call() -> AgentCall | None:
+    """The agent call that the running code belongs to, if any."""
+    return _current_call.get()
+
+
+def enter_call(call: AgentCall | None) -> Token[AgentCall | None]:
+    """Make ``call`` the current call; pair with ``leave_call`` in the same context."""
+    return _current_call.set(call)
+
+
+def leave_call(token: Token[AgentCall | None]) -> None:
+    """Undo the matching ``enter_call``."""
+    _current_call.reset(token)

@@ -1,0 +1,66 @@
+"""Keeping otelscope's own failures out of the user's program.
+
+Every wrapper follows four steps:
+
+1. skip: if instrumentation is suppressed, call the original and return;
+2. prepare: build telemetry inside ``try``; on failure report it and call the
+   original untouched;
+3. call: run the user's function exactly once, re-raising its exception
+   unchanged;
+4. finish: end telemetry inside a separate ``try`` that only reports.
+
+``report_internal_error`` logs in production. In strict mode (switched on by
+the test suite, or by ``OTELSCOPE_STRICT=1``) it also records the error so the
+suite fails, because a bug hidden behind "never break the app" is still a bug.
+Strict mode never re-raises into the user's call: an error raised from an
+async generator's finalizer or from a finished call would be lost or would
+change the result, so the record is the reliable channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+
+logger = logging.getLogger("otelscope")
+
+_strict = os.environ.get("OTELSCOPE_STRICT", "").lower() in {"1", "true", "yes"}
+_recorded: list[BaseException] = []
+
+
+def set_strict(enabled: bool) -> None:
+    """Switch strict mode; tests switch it on for the whole session."""
+    global _strict  # noqa: PLW0603 - one process-wide switch, read on error paths only
+    _strict = enabled
+
+
+def take_internal_errors() -> list[BaseException]:
+    """Return and forget the internal errors recorded in strict mode."""
+    errors = list(_recorded)
+    _recorded.clear()
+    return errors
+
+
+def report_internal_error(what: str) -> None:
+    """Report the exception being handled as an otelscope bug; never raises."""
+    logger.exception("otelscope: internal error while %s", what)
+    if _strict:
+        import sys
+
+        error = sys.exc_info()[1]
+        if error is not None:
+            _recorded.append(error)
+
+
+def report_problem(message: str) -> None:
+    """Report a problem that is not an exception (a broken invariant)."""
+    logger.warning("otelscope: %s", message)
+    if _strict:
+        _recorded.append(RuntimeError(message))
+
+
+def suppressed() -> bool:
+    """True when the caller asked OpenTelemetry not to instrument this call."""
+    return not is_instrumentation_enabled()

@@ -1,0 +1,116 @@
+"""Passing async generators through while tracing them.
+
+AgentScope tells a stream from a response with ``inspect.isasyncgen`` (2.x) or
+``isinstance(x, AsyncGenerator)``, so a proxy object would break replies; the
+wrapper here is a real ``async def ... yield`` generator.
+
+The traced operation's context is attached around each step of the source
+(one ``anext``) and detached before the item is handed to the consumer, never
+held across a ``yield`` (rule 4 in ``otelscope.core.calls``). Code that runs
+inside the source, such as a tool body, therefore sees the operation as its
+parent span, and the generator may be finished or closed from any task.
+
+The observer is told exactly one of: ``finished`` (exhausted), ``failed``
+(the source raised, cancellation included) or ``closed`` (the consumer
+stopped early). Observer errors are reported, never raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Iterator
+from contextlib import contextmanager
+from typing import Protocol, TypeVar
+
+from opentelemetry import context as otel_context
+
+from otelscope.core import calls
+from otelscope.core.calls import AgentCall
+from otelscope.core.guard import report_internal_error
+from otelscope.core.operation import Operation
+
+T = TypeVar("T")
+T_contra = TypeVar("T_contra", contravariant=True)
+
+
+class StreamObserver(Protocol[T_contra]):
+    """What a traced stream reports to the telemetry that watches it."""
+
+    def item(self, item: T_contra) -> None: ...
+
+    def finished(self) -> None: ...
+
+    def failed(self, error: BaseException) -> None: ...
+
+    def closed(self) -> None: ...
+
+
+_UNCHANGED = object()
+
+
+@contextmanager
+def step_scope(operation: Operation, call: AgentCall | None | object = _UNCHANGED) -> Iterator[None]:
+    """Attach ``operation`` (and, if given, ``call``) for one synchronous or
+    single-await stretch."""
+    token = otel_context.attach(operation.context)
+    call_token = calls.enter_call(call) if call is not _UNCHANGED else None  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        if call_token is not None:
+            calls.leave_call(call_token)
+        otel_context.detach(token)
+
+
+async def traced_stream(
+    source: AsyncGenerator[T, None],
+    operation: Operation,
+    observer: StreamObserver[T],
+    call: AgentCall | None | object = _UNCHANGED,
+) -> AsyncGenerator[T, None]:
+    """Yield every item of ``source`` unchanged, reporting to ``observer``."""
+    completed = False
+    try:
+        while True:
+            try:
+                with step_scope(operation, call):
+                    item = await source.__anext__()
+            except StopAsyncIteration:
+                completed = True
+                _notify(observer.finished)
+                return
+            except BaseException as error:
+                completed = True
+                _notify_failure(observer, error)
+                raise
+            _notify_item(observer, item)
+            yield item
+    finally:
+        if not completed:
+            # The consumer stopped early (aclose, break, garbage collection):
+            # close the source under the operation's context, then report.
+            try:
+                with step_scope(operation, call):
+                    await source.aclose()
+            finally:
+                _notify(observer.closed)
+
+
+def _notify(callback: Callable[[], None]) -> None:
+    try:
+        callback()
+    except Exception:
+        report_internal_error("finishing a traced stream")
+
+
+def _notify_failure(observer: StreamObserver[T], error: BaseException) -> None:
+    try:
+        observer.failed(error)
+    except Exception:
+        report_internal_error("recording a stream failure")
+
+
+def _notify_item(observer: StreamObserver[T], item: T) -> None:
+    try:
+        observer.item(item)
+    except Exception:
+        report_internal_error("recording a stream item")

@@ -1,0 +1,34 @@
+"""Reading attribute values defensively from objects otelscope does not own.
+
+A value of the wrong type is left out (``None``), never coerced by guessing:
+an attribute that is missing is better than one that is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def text(value: Any) -> str | None:
+    """A non-empty string, or None."""
+    return value if isinstance(value, str) and value else None
+
+
+def number(value: Any) -> float | None:
+    """An int or float (not bool) as float, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def integer(value: Any) -> int | None:
+    """An int (not bool), or None."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def field(value: Any, key: str) -> Any:
+    """``value[key]`` for mappings (1.x blocks are TypedDicts), else the attribute."""
+    return value.get(key) if isinstance(value, Mapping) else getattr(value, key, None)

@@ -1,0 +1,74 @@
+"""``AgentScopeInstrumentor``: the OpenTelemetry entry point of otelscope."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from importlib import metadata
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
+    BaseInstrumentor,
+)
+
+from otelscope.core.guard import report_internal_error
+from otelscope.core.patching import Patches
+from otelscope.core.telemetry import Telemetry
+from otelscope.package import _instruments
+from otelscope.version import __version__
+
+SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
+
+
+def agentscope_major_version() -> int:
+    """The major version of the installed AgentScope (1 or 2)."""
+    return int(metadata.version("agentscope").split(".", 1)[0])
+
+
+class AgentScopeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+    """Traces AgentScope agents, ReAct rounds, model and tool calls.
+
+    ``instrument(tracer_provider=..., meter_provider=...)`` defaults to the
+    global providers; ``uninstrument()`` restores every patched attribute.
+    """
+
+    _patches: Patches | None = None
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return _instruments
+
+    def _instrument(self, **kwargs: Any) -> None:
+        tracer = trace.get_tracer(
+            "otelscope",
+            __version__,
+            tracer_provider=kwargs.get("tracer_provider"),
+            schema_url=SCHEMA_URL,
+        )
+        telemetry = Telemetry(tracer)
+        patches = Patches()
+        try:
+            _install_adapter(agentscope_major_version(), telemetry, patches)
+        except Exception:
+            # A half-installed instrumentation is worse than none.
+            report_internal_error("instrumenting AgentScope")
+            patches.restore_all()
+            return
+        self._patches = patches
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        if self._patches is not None:
+            self._patches.restore_all()
+            self._patches = None
+
+
+def _install_adapter(major: int, telemetry: Telemetry, patches: Patches) -> None:
+    if major == 1:
+        from otelscope import agentscope_v1
+
+        agentscope_v1.install(telemetry, patches)
+    elif major == 2:
+        from otelscope import agentscope_v2
+
+        agentscope_v2.install(telemetry, patches)
+    else:
+        raise RuntimeError(f"otelscope supports AgentScope 1.x and 2.x, not {major}.x")

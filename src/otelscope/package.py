@@ -1,0 +1,3 @@
+"""The libraries otelscope instruments (read by ``opentelemetry-instrument``)."""
+
+_instruments = ("agentscope >= 1.0.16",)

@@ -1,0 +1,168 @@
+"""Real AgentScope 1.x agents driven offline by a scripted model.
+
+The script of a call lives in a ContextVar, so overlapping calls on one agent
+each follow their own script, whatever the shared memory holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncGenerator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentscope.agent import ReActAgent
+from agentscope.formatter import OpenAIChatFormatter
+from agentscope.message import Msg, TextBlock, ToolUseBlock
+from agentscope.model import ChatModelBase, ChatResponse
+from agentscope.model._model_usage import ChatUsage
+from agentscope.tool import Toolkit, ToolResponse
+from opentelemetry import trace
+
+
+@dataclass
+class Step:
+    """One model response: tool calls (name, city) or a final text, or an error."""
+
+    tools: list[str] = field(default_factory=list)
+    text: str = "Final answer"
+    error: BaseException | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class Script:
+    tag: str
+    steps: list[Step]
+    tool_delay: float = 0.0
+    tool_error: BaseException | None = None
+    calls_made: int = 0
+    tool_parents: list[int] = field(default_factory=list)
+
+    def next_step(self) -> Step:
+        step = self.steps[min(self.calls_made, len(self.steps) - 1)]
+        self.calls_made += 1
+        return step
+
+
+current_script: ContextVar[Script | None] = ContextVar("current_script", default=None)
+
+
+def usage() -> ChatUsage:
+    return ChatUsage(input_tokens=10, output_tokens=5, time=0.0)
+
+
+class ScriptedChatModel(ChatModelBase):
+    def __init__(self, stream: bool = False, **generate_kwargs: Any) -> None:
+        super().__init__(model_name="scripted-model", stream=stream)
+        self.generate_kwargs = generate_kwargs
+
+    async def __call__(
+        self,
+        messages: list[dict],
+        tools: Any = None,
+        tool_choice: Any = None,
+        structured_model: Any = None,
+        **kwargs: Any,
+    ) -> ChatResponse | AsyncGenerator[ChatResponse, None]:
+        script = current_script.get()
+        assert script is not None, "no script for this call"
+        step = script.next_step()
+        if step.delay:
+            await asyncio.sleep(step.delay)
+        if step.error is not None:
+            raise step.error
+        content: list[Any]
+        if step.tools:
+            content = [
+                ToolUseBlock(
+                    type="tool_use",
+                    id=f"{script.tag}-{script.calls_made}-{i}",
+                    name=name,
+                    input={"city": script.tag},
+                )
+                for i, name in enumerate(step.tools)
+            ]
+        else:
+            content = [TextBlock(type="text", text=step.text)]
+        if not self.stream:
+            return ChatResponse(content=content, usage=usage(), id=f"resp-{script.tag}")
+        return _cumulative_chunks(content, script.tag)
+
+
+async def _cumulative_chunks(content: list[Any], tag: str) -> AsyncGenerator[ChatResponse, None]:
+    if content[0]["type"] == "text":
+        text = content[0]["text"]
+        for end in range(1, len(text) + 1, 4):
+            yield ChatResponse(content=[TextBlock(type="text", text=text[:end])], id=f"resp-{tag}")
+    yield ChatResponse(content=content, usage=usage(), id=f"resp-{tag}")
+
+
+async def get_weather(city: str) -> ToolResponse:
+    """Get the weather of a city.
+
+    Args:
+        city (str): The city name.
+    """
+    script = current_script.get()
+    if script is not None and script.tool_delay:
+        await asyncio.sleep(script.tool_delay)
+    if script is not None and script.tool_error is not None:
+        raise script.tool_error
+    if script is not None:
+        # Which span the tool body runs under: the test checks it is the
+        # execute_tool span of this very call.
+        script.tool_parents.append(trace.get_current_span().get_span_context().span_id)
+    return ToolResponse(content=[TextBlock(type="text", text=f"Sunny in {city}")])
+
+
+def make_toolkit() -> Toolkit:
+    toolkit = Toolkit()
+    toolkit.register_tool_function(get_weather)
+    return toolkit
+
+
+def make_agent(
+    name: str = "Friday",
+    model: ChatModelBase | None = None,
+    toolkit: Toolkit | None = None,
+    parallel_tool_calls: bool = False,
+    max_iters: int = 10,
+) -> ReActAgent:
+    return ReActAgent(
+        name=name,
+        sys_prompt="You are a test agent.",
+        model=model or ScriptedChatModel(),
+        formatter=OpenAIChatFormatter(),
+        toolkit=toolkit or make_toolkit(),
+        parallel_tool_calls=parallel_tool_calls,
+        max_iters=max_iters,
+    )
+
+
+def two_tool_rounds(tag: str, delay: float = 0.0) -> Script:
+    return Script(
+        tag=tag,
+        steps=[
+            Step(tools=["get_weather"], delay=delay),
+            Step(tools=["get_weather"], delay=delay),
+            Step(text=f"Done {tag}", delay=delay),
+        ],
+        tool_delay=delay,
+    )
+
+
+def random_two_tool_rounds(tag: str, rng: random.Random) -> Script:
+    script = two_tool_rounds(tag)
+    for step in script.steps:
+        step.delay = rng.uniform(0, 0.01)
+    script.tool_delay = rng.uniform(0, 0.01)
+    return script
+
+
+async def call_with(agent: ReActAgent, script: Script, text: str = "weather?") -> Msg:
+    """Call ``agent`` in a context that carries ``script``."""
+    current_script.set(script)
+    return await agent(Msg("user", text, "user"))
