@@ -11,6 +11,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
     BaseInstrumentor,
 )
 
+from otelscope.core.attachment import AgentAttachments
 from otelscope.core.guard import report_internal_error
 from otelscope.core.patching import Patches
 from otelscope.core.telemetry import Telemetry
@@ -33,6 +34,8 @@ class AgentScopeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """
 
     _patches: Patches | None = None
+    # AgentScope 2.x only: the per-agent attachment of otelscope's middleware.
+    _attachments: AgentAttachments | None = None
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
@@ -47,7 +50,7 @@ class AgentScopeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         telemetry = Telemetry(tracer)
         patches = Patches()
         try:
-            _install_adapter(agentscope_major_version(), telemetry, patches)
+            self._attachments = _install_adapter(agentscope_major_version(), telemetry, patches)
         except Exception:
             # A half-installed instrumentation is worse than none.
             report_internal_error("instrumenting AgentScope")
@@ -59,16 +62,19 @@ class AgentScopeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         if self._patches is not None:
             self._patches.restore_all()
             self._patches = None
+        self._attachments = None
 
 
-def _install_adapter(major: int, telemetry: Telemetry, patches: Patches) -> None:
+def _install_adapter(
+    major: int, telemetry: Telemetry, patches: Patches
+) -> AgentAttachments | None:
     if major == 1:
         from otelscope import agentscope_v1
 
         agentscope_v1.install(telemetry, patches)
-    elif major == 2:
+        return None
+    if major == 2:
         from otelscope import agentscope_v2
 
-        agentscope_v2.install(telemetry, patches)
-    else:
-        raise RuntimeError(f"otelscope supports AgentScope 1.x and 2.x, not {major}.x")
+        return agentscope_v2.install(telemetry, patches)
+    raise RuntimeError(f"otelscope supports AgentScope 1.x and 2.x, not {major}.x")

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from opentelemetry import trace
-
 from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
 from otelscope.core import calls
@@ -46,14 +44,8 @@ def traced_agent_call(telemetry: Telemetry) -> Callable[[AgentCallMethod], Agent
 
 def _start(telemetry: Telemetry, agent: Any) -> AgentCall | None:
     try:
-        outer = calls.current_call()
-        # A subclass whose `__call__` awaits `super().__call__()` reaches this
-        # wrapper while its own call is the current span: one call, one span.
-        if (
-            outer is not None
-            and outer.agent is agent
-            and trace.get_current_span() is outer.operation.span
-        ):
+        # A subclass whose `__call__` awaits `super().__call__()`: one call.
+        if calls.directly_inside_own_call(agent):
             return None
         return telemetry.start_agent_call(agent, readers.agent_info(agent))
     except Exception:

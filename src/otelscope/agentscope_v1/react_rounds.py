@@ -54,11 +54,7 @@ def _traced_round_part(
 
 
 def _own_call(agent: Any) -> AgentCall | None:
-    """The current call if it is this agent's; otherwise nothing to trace."""
-    if suppressed():
-        return None
-    call = calls.current_call()
-    return call if call is not None and call.agent is agent else None
+    return None if suppressed() else calls.own_call(agent)
 
 
 def _open(

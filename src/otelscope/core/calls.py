@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar, Token
 
+from opentelemetry import trace
+
 from otelscope.core.operation import Operation
 
 
@@ -78,3 +80,18 @@ def enter_call(call: AgentCall | None) -> Token[AgentCall | None]:
 def leave_call(token: Token[AgentCall | None]) -> None:
     """Undo the matching ``enter_call``."""
     _current_call.reset(token)
+
+
+def own_call(agent: object) -> AgentCall | None:
+    """The current call if it is ``agent``'s own; a round or tool callback of
+    another agent, or of a call started before instrumentation, gets None."""
+    call = _current_call.get()
+    return call if call is not None and call.agent is agent else None
+
+
+def directly_inside_own_call(agent: object) -> bool:
+    """True when ``agent``'s call span is the current span: a subclass entry
+    that delegates to ``super()`` is the same call, not a nested one. An agent
+    that calls itself from a tool is nested (the tool span is current)."""
+    call = own_call(agent)
+    return call is not None and trace.get_current_span() is call.operation.span

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from collections.abc import Callable
+from typing import Any
 
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 
@@ -47,8 +50,6 @@ def report_internal_error(what: str) -> None:
     """Report the exception being handled as an otelscope bug; never raises."""
     logger.exception("otelscope: internal error while %s", what)
     if _strict:
-        import sys
-
         error = sys.exc_info()[1]
         if error is not None:
             _recorded.append(error)
@@ -59,6 +60,14 @@ def report_problem(message: str) -> None:
     logger.warning("otelscope: %s", message)
     if _strict:
         _recorded.append(RuntimeError(message))
+
+
+def safely(what: str, action: Callable[..., None], *args: Any) -> None:
+    """Run a telemetry ``action``; report instead of raising if it fails."""
+    try:
+        action(*args)
+    except Exception:
+        report_internal_error(what)
 
 
 def suppressed() -> bool:

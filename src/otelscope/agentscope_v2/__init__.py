@@ -1,0 +1,38 @@
+"""Adapter for AgentScope 2.x: translates its calls into the span core.
+
+Where each span comes from:
+
+- ``invoke_agent``, ``react step``: otelscope's middleware (``middleware``),
+  attached to an agent while ``Agent.reply`` / ``reply_stream`` runs
+  (``agent_reply``);
+- ``chat``: ``ChatModelBase.__call__`` (``model_calls``);
+- ``execute_tool``: ``Toolkit.call_tool`` (``tool_calls``).
+
+Model and tool calls are wrapped on the class rather than through the
+``on_model_call`` / ``on_acting`` middleware hooks so that they are traced
+when called outside an agent too.
+"""
+
+from __future__ import annotations
+
+from otelscope.core.attachment import AgentAttachments
+from otelscope.core.patching import Patches
+from otelscope.core.telemetry import Telemetry
+
+
+def install(telemetry: Telemetry, patches: Patches) -> AgentAttachments:
+    from agentscope.agent import Agent
+    from agentscope.model import ChatModelBase
+    from agentscope.tool import Toolkit
+
+    from otelscope.agentscope_v2 import middleware
+    from otelscope.agentscope_v2.agent_reply import held_reply, held_reply_stream
+    from otelscope.agentscope_v2.model_calls import traced_model_call
+    from otelscope.agentscope_v2.tool_calls import traced_tool_call
+
+    attachments = middleware.attachments(telemetry)
+    patches.wrap(Agent, "reply", held_reply(attachments))
+    patches.wrap(Agent, "reply_stream", held_reply_stream(attachments))
+    patches.wrap(ChatModelBase, "__call__", traced_model_call(telemetry))
+    patches.wrap(Toolkit, "call_tool", traced_tool_call(telemetry))
+    return attachments

@@ -1,0 +1,112 @@
+"""Reading AgentScope 2.x objects into the core's plain records.
+
+Pure functions, read defensively: a value of the wrong type is left out.
+"""
+
+from __future__ import annotations
+
+import uuid
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+from otelscope.core.providers import provider_for_class
+from otelscope.core.telemetry import AgentInfo, ChatRequest, ChatResult, ToolInfo
+from otelscope.core.values import field, integer, number, text
+
+# 2.x agents carry no id of their own (`state.session_id` names a
+# conversation, not the agent), so each agent instance gets a stable id for
+# its lifetime, kept beside it rather than on it.
+_agent_ids: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+_INTERRUPTED = "interrupted"
+
+
+def agent_id(agent: Any) -> str | None:
+    try:
+        found = _agent_ids.get(agent)
+        if found is None:
+            found = _agent_ids[agent] = uuid.uuid4().hex[:16]
+        return found
+    except TypeError:  # not weak-referenceable: leave the id out
+        return None
+
+
+def agent_info(agent: Any) -> AgentInfo:
+    model = getattr(agent, "model", None)
+    return AgentInfo(
+        name=text(getattr(agent, "name", None)) or type(agent).__name__,
+        agent_id=agent_id(agent),
+        provider=provider_for_class(type(model)) if model is not None else None,
+        model=text(getattr(model, "model", None)) if model is not None else None,
+    )
+
+
+def chat_request(model: Any, kwargs: Mapping[str, Any]) -> ChatRequest:
+    # 2.x models keep their sampling parameters in the pydantic `parameters`;
+    # keyword arguments of the call override them.
+    params = _parameters(getattr(model, "parameters", None))
+    params.update(kwargs)
+    return ChatRequest(
+        provider=provider_for_class(type(model)),
+        model=text(getattr(model, "model", None)),
+        stream=getattr(model, "stream", False) is True,
+        temperature=number(params.get("temperature")),
+        max_tokens=integer(params.get("max_tokens")),
+        top_p=number(params.get("top_p")),
+    )
+
+
+def chat_result(response: Any) -> ChatResult:
+    usage = getattr(response, "usage", None)
+    reason = text(str(getattr(response, "finished_reason", "") or ""))
+    return ChatResult(
+        response_id=text(getattr(response, "id", None)),
+        finish_reasons=(reason,) if reason else None,
+        input_tokens=integer(getattr(usage, "input_tokens", None)),
+        output_tokens=integer(getattr(usage, "output_tokens", None)),
+        interrupted=reason == _INTERRUPTED,
+    )
+
+
+def is_final_chunk(response: Any) -> bool:
+    return getattr(response, "is_last", False) is True
+
+
+def tool_info(toolkit: Any, tool_call: Any) -> ToolInfo:
+    name = text(field(tool_call, "name")) or "unknown_tool"
+    return ToolInfo(
+        name=name,
+        call_id=text(field(tool_call, "id")),
+        description=_tool_description(toolkit, name),
+    )
+
+
+def tool_state(item: Any) -> str | None:
+    """The state of a final ``ToolResponse`` ("success", "error", ...), else None."""
+    if type(item).__name__ != "ToolResponse":
+        return None
+    return text(str(getattr(item, "state", "") or ""))
+
+
+def is_interrupted_reply_end(event: Any) -> bool:
+    return (
+        type(event).__name__ == "ReplyEndEvent"
+        and str(getattr(event, "finished_reason", "")) == _INTERRUPTED
+    )
+
+
+def _tool_description(toolkit: Any, name: str) -> str | None:
+    for group in getattr(toolkit, "tool_groups", None) or ():
+        for tool in getattr(group, "tools", None) or ():
+            if getattr(tool, "name", None) == name:
+                return text(getattr(tool, "description", None))
+    return None
+
+
+def _parameters(parameters: Any) -> dict[str, Any]:
+    dump = getattr(parameters, "model_dump", None)
+    if dump is None:
+        return {}
+    values = dump()
+    return dict(values) if isinstance(values, Mapping) else {}

@@ -1,0 +1,71 @@
+"""`execute_tool` spans for AgentScope 2.x: ``Toolkit.call_tool``.
+
+``call_tool`` is an async generator: the tool body runs while it is
+iterated, with the span attached around each step, so work the tool starts
+nests under it. The last item is the accumulated ``ToolResponse``, whose
+state tells how the tool ended: ``interrupted`` is recorded as cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
+
+from otelscope.agentscope_v2 import readers
+from otelscope.core.guard import report_internal_error, suppressed
+from otelscope.core.operation import Operation
+from otelscope.core.streams import traced_stream
+from otelscope.core.telemetry import Telemetry
+
+ToolCall = Callable[..., AsyncGenerator[Any, None]]
+
+
+def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
+    def wrap(original: ToolCall) -> ToolCall:
+        # A plain function returning the traced generator: callers receive a
+        # real async generator, and no extra generator layer is added.
+        def call_tool(self: Any, tool_call: Any, *args: Any, **kwargs: Any) -> Any:
+            operation = _start(telemetry, self, tool_call)
+            chunks = original(self, tool_call, *args, **kwargs)
+            if operation is None:
+                return chunks
+            return traced_stream(chunks, operation, _ToolChunks(operation))
+
+        return call_tool
+
+    return wrap
+
+
+def _start(telemetry: Telemetry, toolkit: Any, tool_call: Any) -> Operation | None:
+    if suppressed():
+        return None
+    try:
+        return telemetry.start_tool(readers.tool_info(toolkit, tool_call))
+    except Exception:
+        report_internal_error("starting an execute_tool span")
+        return None
+
+
+class _ToolChunks:
+    __slots__ = ("_operation", "_state")
+
+    def __init__(self, operation: Operation) -> None:
+        self._operation = operation
+        self._state: str | None = None
+
+    def item(self, item: Any) -> None:
+        state = readers.tool_state(item)
+        if state is not None:
+            self._state = state
+
+    def finished(self) -> None:
+        if self._state == "interrupted":
+            self._operation.cancel()
+        else:
+            self._operation.stop()
+
+    def failed(self, error: BaseException) -> None:
+        self._operation.fail(error)
+
+    def closed(self) -> None:
+        self._operation.cancel()

@@ -1,0 +1,178 @@
+"""Real AgentScope 2.x agents driven offline by a scripted model.
+
+The script of a call lives in a ContextVar, so concurrent calls each follow
+their own script. Tools are allowed explicitly: 2.x tools default to asking
+the user for permission.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import AsyncGenerator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentscope.agent import Agent, ReActConfig
+from agentscope.credential import CredentialBase
+from agentscope.formatter import OpenAIChatFormatter
+from agentscope.message import Msg, TextBlock, ToolCallBlock, UserMsg
+from agentscope.model import ChatModelBase, ChatResponse, ChatUsage
+from agentscope.permission import PermissionBehavior, PermissionDecision
+from agentscope.tool import FunctionTool, Toolkit
+from opentelemetry import trace
+
+ALLOW = PermissionDecision(behavior=PermissionBehavior.ALLOW, message="test")
+
+
+@dataclass
+class Step:
+    tools: list[str] = field(default_factory=list)
+    text: str = "Final answer"
+    error: BaseException | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class Script:
+    tag: str
+    steps: list[Step]
+    tool_delay: float = 0.0
+    tool_error: BaseException | None = None
+    calls_made: int = 0
+    tool_parents: list[int] = field(default_factory=list)
+
+    def next_step(self) -> Step:
+        step = self.steps[min(self.calls_made, len(self.steps) - 1)]
+        self.calls_made += 1
+        return step
+
+
+current_script: ContextVar[Script | None] = ContextVar("current_script_v2", default=None)
+
+
+def usage() -> ChatUsage:
+    return ChatUsage(input_tokens=10, output_tokens=5, time=0.0)
+
+
+class ScriptedChatModel(ChatModelBase):
+    class Parameters(ChatModelBase.Parameters):
+        temperature: float | None = None
+        max_tokens: int | None = None
+        top_p: float | None = None
+
+    def __init__(self, stream: bool = False, **parameters: Any) -> None:
+        super().__init__(
+            credential=CredentialBase(),
+            model="scripted-model",
+            parameters=self.Parameters(**parameters),
+            stream=stream,
+            max_retries=0,
+        )
+        self.formatter = OpenAIChatFormatter()
+
+    async def _call_api(
+        self, model_name: str, messages: list[Msg], tools: Any = None,
+        tool_choice: Any = None, **kwargs: Any,
+    ) -> ChatResponse | AsyncGenerator[ChatResponse, None]:
+        script = current_script.get()
+        assert script is not None, "no script for this call"
+        step = script.next_step()
+        if step.delay:
+            await asyncio.sleep(step.delay)
+        if step.error is not None:
+            raise step.error
+        content: list[Any]
+        if step.tools:
+            content = [
+                ToolCallBlock(id=f"{script.tag}-{script.calls_made}-{i}", name=name,
+                              input=json.dumps({"city": script.tag}))
+                for i, name in enumerate(step.tools)
+            ]
+        else:
+            content = [TextBlock(text=step.text)]
+        if not self.stream:
+            return ChatResponse(content=content, is_last=True, usage=usage(),
+                                id=f"resp-{script.tag}")
+        return _delta_chunks(content, script.tag)
+
+
+async def _delta_chunks(content: list[Any], tag: str) -> AsyncGenerator[ChatResponse, None]:
+    if isinstance(content[0], TextBlock):
+        text = content[0].text
+        for start in range(0, len(text), 4):
+            yield ChatResponse(content=[TextBlock(text=text[start:start + 4])], is_last=False,
+                               id=f"resp-{tag}")
+        yield ChatResponse(content=[], is_last=False, usage=usage(), id=f"resp-{tag}")
+        return
+    yield ChatResponse(content=content, is_last=False, usage=usage(), id=f"resp-{tag}")
+
+
+async def get_weather(city: str) -> str:
+    """Get the weather of a city.
+
+    Args:
+        city (str): The city name.
+    """
+    script = current_script.get()
+    if script is not None:
+        if script.tool_delay:
+            await asyncio.sleep(script.tool_delay)
+        # Which span the tool body runs under: tests check it is the
+        # execute_tool span of this very call.
+        script.tool_parents.append(trace.get_current_span().get_span_context().span_id)
+        if script.tool_error is not None:
+            raise script.tool_error
+    return f"Sunny in {city}"
+
+
+def make_toolkit(*functions: Any) -> Toolkit:
+    return Toolkit(tools=[FunctionTool(f, permission=ALLOW) for f in functions or (get_weather,)])
+
+
+def make_agent(
+    name: str = "Friday",
+    model: ChatModelBase | None = None,
+    toolkit: Toolkit | None = None,
+    middlewares: list[Any] | None = None,
+    max_iters: int = 10,
+) -> Agent:
+    return Agent(
+        name=name,
+        system_prompt="You are a test agent.",
+        model=model or ScriptedChatModel(),
+        toolkit=toolkit or make_toolkit(),
+        middlewares=middlewares,
+        react_config=ReActConfig(max_iters=max_iters),
+    )
+
+
+def two_tool_rounds(tag: str, delay: float = 0.0) -> Script:
+    return Script(
+        tag=tag,
+        steps=[
+            Step(tools=["get_weather"], delay=delay),
+            Step(tools=["get_weather"], delay=delay),
+            Step(text=f"Done {tag}", delay=delay),
+        ],
+        tool_delay=delay,
+    )
+
+
+def random_two_tool_rounds(tag: str, rng: random.Random) -> Script:
+    script = two_tool_rounds(tag)
+    for step in script.steps:
+        step.delay = rng.uniform(0, 0.01)
+    script.tool_delay = rng.uniform(0, 0.01)
+    return script
+
+
+async def call_with(agent: Agent, script: Script, text: str = "weather?") -> Msg:
+    current_script.set(script)
+    return await agent.reply(UserMsg(name="user", content=text))
+
+
+def reply_text(msg: Msg) -> str:
+    return "".join(b.text for b in msg.content if isinstance(b, TextBlock))

@@ -1,0 +1,82 @@
+"""The span tree and attributes of one AgentScope 2.x agent call."""
+
+from __future__ import annotations
+
+import asyncio
+
+from opentelemetry.trace import SpanKind, StatusCode
+
+from tests.spantree import build_trees
+from tests.v2.kit import (
+    ScriptedChatModel,
+    call_with,
+    make_agent,
+    reply_text,
+    two_tool_rounds,
+)
+
+ROUND_SHAPE = [
+    ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
+    ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
+    ("react step", [("chat scripted-model", [])]),
+]
+
+
+def test_one_call_gives_one_exact_tree(traced) -> None:
+    agent = make_agent(model=ScriptedChatModel(temperature=0.2, max_tokens=64, top_p=0.9))
+    script = two_tool_rounds("Paris")
+    reply = asyncio.run(call_with(agent, script))
+
+    assert reply_text(reply) == "Done Paris"
+    [root] = build_trees(traced.spans())
+    assert root.shape() == ("invoke_agent Friday", ROUND_SHAPE)
+    assert root.span.kind == SpanKind.INTERNAL
+    agent_id = root.attributes["gen_ai.agent.id"]
+    assert isinstance(agent_id, str) and len(agent_id) == 16
+    assert root.attributes == {
+        "gen_ai.operation.name": "invoke_agent",
+        "gen_ai.agent.name": "Friday",
+        "gen_ai.agent.id": agent_id,
+        "gen_ai.provider.name": "unknown",
+        "gen_ai.request.model": "scripted-model",
+    }
+    rounds = root.children
+    assert [r.attributes for r in rounds] == [
+        {"gen_ai.operation.name": "react", "gen_ai.react.round": 1,
+         "gen_ai.react.finish_reason": "tool_calls"},
+        {"gen_ai.operation.name": "react", "gen_ai.react.round": 2,
+         "gen_ai.react.finish_reason": "tool_calls"},
+        {"gen_ai.operation.name": "react", "gen_ai.react.round": 3,
+         "gen_ai.react.finish_reason": "stop"},
+    ]
+    chat = rounds[0].children[0]
+    assert chat.span.kind == SpanKind.CLIENT
+    assert chat.attributes == {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "unknown",
+        "gen_ai.request.model": "scripted-model",
+        "gen_ai.request.stream": False,
+        "gen_ai.request.temperature": 0.2,
+        "gen_ai.request.max_tokens": 64,
+        "gen_ai.request.top_p": 0.9,
+        "gen_ai.response.id": "resp-Paris",
+        "gen_ai.response.finish_reasons": ["completed"],
+        "gen_ai.usage.input_tokens": 10,
+        "gen_ai.usage.output_tokens": 5,
+    }
+    tool = rounds[0].children[1]
+    assert tool.span.kind == SpanKind.INTERNAL
+    assert tool.attributes == {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "get_weather",
+        "gen_ai.tool.call.id": "Paris-1-0",
+        "gen_ai.tool.type": "function",
+        "gen_ai.tool.description": "Get the weather of a city.",
+    }
+    assert all(node.status == StatusCode.UNSET for node in root.walk())
+    tool_spans = [n.span.context.span_id for n in root.find("execute_tool get_weather")]
+    assert script.tool_parents == tool_spans
+    # Nothing of otelscope is left on the agent once the call is over.
+    assert agent._reply_middlewares == []
+    assert agent._reasoning_middlewares == []
+    assert agent._acting_middlewares == []
