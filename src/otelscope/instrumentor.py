@@ -65,9 +65,7 @@ class AgentScopeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         self._attachments = None
 
 
-def _install_adapter(
-    major: int, telemetry: Telemetry, patches: Patches
-) -> AgentAttachments | None:
+def _install_adapter(major: int, telemetry: Telemetry, patches: Patches) -> AgentAttachments | None:
     if major == 1:
         from otelscope import agentscope_v1
 

@@ -14,9 +14,9 @@ from it when the stream ends.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, cast
 
 from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
@@ -40,7 +40,7 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
         if "__call__" in cls.__dict__ and not inspect.isabstract(cls):
             patches.wrap(cls, "__call__", wrap)
 
-    def __init_subclass__(cls: type, **kwargs: Any) -> None:
+    def __init_subclass__(cls: type, /, **kwargs: Any) -> None:
         super(ChatModelBase, cls).__init_subclass__(**kwargs)
         try:
             if "__call__" in cls.__dict__:
@@ -94,7 +94,8 @@ def _finish(operation: ChatOperation, response: Any) -> Any:
     """End the span now, or hand the stream on traced; returns what to give the caller."""
     try:
         if inspect.isasyncgen(response):
-            return traced_stream(response, operation, _CumulativeChatStream(operation))
+            stream = cast(AsyncGenerator[Any, None], response)
+            return traced_stream(stream, operation, _CumulativeChatStream(operation))
         operation.finish(readers.chat_result(response))
     except Exception:
         report_internal_error("ending a chat span")
@@ -129,6 +130,7 @@ def _subclasses(cls: type) -> list[type]:
     found: list[type] = []
     pending = [cls]
     while pending:
+        sub: type
         for sub in pending.pop().__subclasses__():
             if sub not in found:
                 found.append(sub)

@@ -57,9 +57,7 @@ def _own_call(agent: Any) -> AgentCall | None:
     return None if suppressed() else calls.own_call(agent)
 
 
-def _open(
-    opener: Callable[[AgentCall], ReactRound], call: AgentCall | None
-) -> ReactRound | None:
+def _open(opener: Callable[[AgentCall], ReactRound], call: AgentCall | None) -> ReactRound | None:
     if call is None:
         return None
     try:

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from otelscope.core.providers import provider_for_class
-from otelscope.core.values import field, integer, number, text
 from otelscope.core.telemetry import AgentInfo, ChatRequest, ChatResult, ToolInfo
+from otelscope.core.values import field, integer, number, text
 
 
 def agent_info(agent: Any) -> AgentInfo:

@@ -44,7 +44,7 @@ class OtelscopeMiddleware(MiddlewareBase):  # type: ignore[misc]
     def __init__(self, telemetry: Telemetry) -> None:
         self._telemetry = telemetry
 
-    def on_reply(  # type: ignore[override]
+    def on_reply(
         self, agent: Any, input_kwargs: dict[str, Any], next_handler: NextHandler
     ) -> AsyncGenerator[Any, None]:
         call = None if suppressed() else self._start_call(agent)
@@ -53,17 +53,15 @@ class OtelscopeMiddleware(MiddlewareBase):  # type: ignore[misc]
             return inner
         return traced_stream(inner, call.operation, _Reply(self._telemetry, call), call=call)
 
-    def on_reasoning(  # type: ignore[override]
+    def on_reasoning(
         self, agent: Any, input_kwargs: dict[str, Any], next_handler: NextHandler
     ) -> AsyncGenerator[Any, None]:
         return self._round_part(agent, input_kwargs, next_handler, self._telemetry.begin_round)
 
-    def on_acting(  # type: ignore[override]
+    def on_acting(
         self, agent: Any, input_kwargs: dict[str, Any], next_handler: NextHandler
     ) -> AsyncGenerator[Any, None]:
-        return self._round_part(
-            agent, input_kwargs, next_handler, self._telemetry.round_for_acting
-        )
+        return self._round_part(agent, input_kwargs, next_handler, self._telemetry.round_for_acting)
 
     def _start_call(self, agent: Any) -> AgentCall | None:
         try:

@@ -14,8 +14,8 @@ marked cancelled.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import AsyncGenerator, Callable, Coroutine
+from typing import Any, cast
 
 from otelscope.agentscope_v2 import readers
 from otelscope.core.guard import report_internal_error, safely, suppressed
@@ -57,7 +57,8 @@ def _start(telemetry: Telemetry, model: Any, kwargs: dict[str, Any]) -> ChatOper
 def _finish(operation: ChatOperation, response: Any) -> Any:
     try:
         if inspect.isasyncgen(response):
-            return traced_stream(response, operation, _DeltaChatStream(operation))
+            stream = cast(AsyncGenerator[Any, None], response)
+            return traced_stream(stream, operation, _DeltaChatStream(operation))
         operation.finish(readers.chat_result(response))
     except Exception:
         report_internal_error("ending a chat span")

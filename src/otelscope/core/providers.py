@@ -9,7 +9,7 @@ matched, so a user's subclass of ``OpenAIChatModel`` still reports
 
 from __future__ import annotations
 
-from functools import lru_cache
+import weakref
 from typing import Final
 
 UNKNOWN_PROVIDER: Final = "unknown"
@@ -31,9 +31,20 @@ _PREFIXES: Final = (
 )
 
 
-@lru_cache(maxsize=256)
+# Model classes are few and long-lived; a weak map lets classes defined on the
+# fly (tests, notebooks) go.
+_by_class: weakref.WeakKeyDictionary[type, str] = weakref.WeakKeyDictionary()
+
+
 def provider_for_class(cls: type) -> str:
     """The provider of a model class, looked up once per class."""
+    found = _by_class.get(cls)
+    if found is None:
+        found = _by_class[cls] = _lookup(cls)
+    return found
+
+
+def _lookup(cls: type) -> str:
     for klass in cls.__mro__:
         if klass.__module__.startswith("agentscope."):
             for prefix, provider in _PREFIXES:

@@ -44,15 +44,12 @@ class StreamObserver(Protocol[T_contra]):
     def closed(self) -> None: ...
 
 
-_UNCHANGED = object()
-
-
 @contextmanager
-def step_scope(operation: Operation, call: AgentCall | None | object = _UNCHANGED) -> Iterator[None]:
-    """Attach ``operation`` (and, if given, ``call``) for one synchronous or
-    single-await stretch."""
+def step_scope(operation: Operation, call: AgentCall | None = None) -> Iterator[None]:
+    """Attach ``operation`` (and ``call``, if given, as the current call) for
+    one synchronous or single-await stretch."""
     token = otel_context.attach(operation.context)
-    call_token = calls.enter_call(call) if call is not _UNCHANGED else None  # type: ignore[arg-type]
+    call_token = calls.enter_call(call) if call is not None else None
     try:
         yield
     finally:
@@ -65,7 +62,7 @@ async def traced_stream(
     source: AsyncGenerator[T, None],
     operation: Operation,
     observer: StreamObserver[T],
-    call: AgentCall | None | object = _UNCHANGED,
+    call: AgentCall | None = None,
 ) -> AsyncGenerator[T, None]:
     """Yield every item of ``source`` unchanged, reporting to ``observer``."""
     completed = False
