@@ -9,7 +9,7 @@ AS1_OLDEST := $(VENV)/as1-oldest
 AS2 := $(VENV)/as2
 PYTEST_FLAGS ?= -q
 
-.PHONY: test lint typecheck test-as1 test-as1-oldest test-as2 demo venvs clean
+.PHONY: test lint typecheck test-as1 test-as1-oldest test-as2 demo venvs bench-util-genai clean
 
 ## test: lint, type-check, and run the whole suite on every AgentScope line.
 test: lint typecheck test-as1 test-as1-oldest test-as2
@@ -46,6 +46,12 @@ $(VENV)/%/.installed: requirements/%.txt requirements/common.txt pyproject.toml
 	touch $@
 
 $(AS2)/.installed: requirements/dev.txt
+
+## bench-util-genai: the figures behind "not built on opentelemetry-util-genai".
+bench-util-genai:
+	$(PYTHON) -m venv $(VENV)/util-genai
+	$(VENV)/util-genai/bin/python -m pip install --quiet --pre -r benchmarks/requirements-util-genai.txt
+	$(VENV)/util-genai/bin/python -m benchmarks.util_genai_overhead
 
 clean:
 	rm -rf $(VENV)

@@ -154,3 +154,18 @@ def test_model_subclass_calling_super_gives_one_chat_span(traced) -> None:
     asyncio.run(call_with(agent, Script("s", [Step(text="hi")])))
     [root] = build_trees(traced.spans())
     assert root.shape() == ("invoke_agent Friday", [("react step", [("chat scripted-model", [])])])
+
+
+def test_answer_forced_after_max_iters_is_a_round_of_its_own(traced) -> None:
+    from tests.v1.kit import Script, Step
+
+    agent = make_agent(max_iters=2)
+    script = Script("m", [Step(tools=["get_weather"]), Step(tools=["get_weather"]),
+                          Step(text="summary")])
+    reply = asyncio.run(call_with(agent, script))
+
+    assert reply.get_text_content() == "summary"
+    [root] = build_trees(traced.spans())
+    assert root.shape() == ("invoke_agent Friday", ROUND_SHAPE)
+    assert [r.attributes["gen_ai.react.finish_reason"] for r in root.children] == [
+        "tool_calls", "tool_calls", "stop"]

@@ -80,3 +80,19 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
     assert agent._reply_middlewares == []
     assert agent._reasoning_middlewares == []
     assert agent._acting_middlewares == []
+
+
+def test_answer_forced_after_max_iters_is_a_round_of_its_own(traced) -> None:
+    from tests.v2.kit import Script, Step
+
+    agent = make_agent(max_iters=2)
+    script = Script("m", [Step(tools=["get_weather"]), Step(tools=["get_weather"]),
+                          Step(text="summary")])
+    reply = asyncio.run(call_with(agent, script))
+
+    assert reply_text(reply) == "summary"
+    assert str(reply.finished_reason) == "exceed_max_iters"
+    [root] = build_trees(traced.spans())
+    assert root.shape() == ("invoke_agent Friday", ROUND_SHAPE)
+    assert [r.attributes["gen_ai.react.finish_reason"] for r in root.children] == [
+        "tool_calls", "tool_calls", "stop"]

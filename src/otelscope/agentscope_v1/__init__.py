@@ -3,7 +3,8 @@
 Where each span comes from:
 
 - ``invoke_agent``: ``AgentBase.__call__`` (``agent_call``)
-- ``react step``: ``ReActAgent._reasoning`` and ``_acting`` (``react_rounds``)
+- ``react step``: ``ReActAgent._reasoning`` and ``_acting``, and
+  ``_summarizing``, the answer forced after ``max_iters`` (``react_rounds``)
 - ``chat``: every model class's own ``__call__`` (``model_calls``)
 - ``execute_tool``: ``Toolkit.call_tool_function`` (``tool_calls``)
 
@@ -30,5 +31,7 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     patches.wrap(AgentBase, "__call__", traced_agent_call(telemetry))
     patches.wrap(ReActAgent, "_reasoning", traced_reasoning(telemetry))
     patches.wrap(ReActAgent, "_acting", traced_acting(telemetry))
+    # The answer forced after `max_iters` is a round of its own, as on 2.x.
+    patches.wrap(ReActAgent, "_summarizing", traced_reasoning(telemetry))
     patches.wrap(Toolkit, "call_tool_function", traced_tool_call(telemetry))
     model_calls.install(telemetry, patches)
