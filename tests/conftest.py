@@ -28,7 +28,7 @@ class Traced:
         self.provider.add_span_processor(SimpleSpanProcessor(self.exporter))
         self.instrumentor = AgentScopeInstrumentor()
 
-    def spans(self):  # noqa: ANN201
+    def spans(self):
         return list(self.exporter.get_finished_spans())
 
 

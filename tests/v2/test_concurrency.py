@@ -7,8 +7,6 @@ import asyncio
 import gc
 import random
 
-import pytest
-
 from otelscope.agentscope_v2.middleware import OtelscopeMiddleware
 from otelscope.core import guard
 from tests.spantree import build_trees
@@ -43,7 +41,7 @@ def test_sixteen_agents_sharing_model_and_toolkit_give_sixteen_exact_traces(trac
     scripts = [random_two_tool_rounds(f"call{i:02d}", rng) for i in range(16)]
 
     async def main() -> list:
-        return await asyncio.gather(*(call_with(a, s) for a, s in zip(agents, scripts)))
+        return await asyncio.gather(*(call_with(a, s) for a, s in zip(agents, scripts, strict=True)))
 
     replies = asyncio.run(main())
 
