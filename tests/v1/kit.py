@@ -20,6 +20,7 @@ from agentscope.model import ChatModelBase, ChatResponse
 from agentscope.model._model_usage import ChatUsage
 from agentscope.tool import Toolkit, ToolResponse
 from opentelemetry import trace
+from opentelemetry.sdk.trace import SpanProcessor
 
 
 @dataclass
@@ -166,3 +167,84 @@ async def call_with(agent: ReActAgent, script: Script, text: str = "weather?") -
     """Call ``agent`` in a context that carries ``script``."""
     current_script.set(script)
     return await agent(Msg("user", text, "user"))
+
+
+# -- Helpers for failure, cancellation and streaming tests ---------------------
+
+
+@dataclass
+class GatedScript(Script):
+    """A script that sets ``model_waiting`` when its model starts a delayed
+    step, so a test can cancel the call exactly while the model waits."""
+
+    model_waiting: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def next_step(self) -> Step:
+        step = super().next_step()
+        if step.delay:
+            self.model_waiting.set()
+        return step
+
+
+@dataclass
+class ToolGate:
+    """Makes call number ``on_call`` of a gated ``get_weather`` set
+    ``waiting`` and then sleep ``delay`` seconds."""
+
+    on_call: int
+    delay: float
+    waiting: asyncio.Event = field(default_factory=asyncio.Event)
+    calls: int = 0
+
+
+def make_gated_toolkit(gate: ToolGate) -> Toolkit:
+    """A toolkit whose ``get_weather`` waits where ``gate`` says."""
+
+    async def get_weather(city: str) -> ToolResponse:
+        """Get the weather of a city.
+
+        Args:
+            city (str): The city name.
+        """
+        gate.calls += 1
+        if gate.calls == gate.on_call:
+            gate.waiting.set()
+            await asyncio.sleep(gate.delay)
+        return ToolResponse(content=[TextBlock(type="text", text=f"Sunny in {city}")])
+
+    toolkit = Toolkit()
+    toolkit.register_tool_function(get_weather)
+    return toolkit
+
+
+class BrokenStreamModel(ChatModelBase):
+    """A streaming model that yields ``good_chunks`` cumulative chunks and then
+    raises ``error`` from inside its stream."""
+
+    def __init__(self, error: BaseException, good_chunks: int = 1) -> None:
+        super().__init__(model_name="broken-stream", stream=True)
+        self.error = error
+        self.good_chunks = good_chunks
+        self.calls_made = 0
+
+    async def __call__(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
+        self.calls_made += 1
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncGenerator[ChatResponse, None]:
+        text = ""
+        for i in range(self.good_chunks):
+            text += f"part{i} "
+            yield ChatResponse(content=[TextBlock(type="text", text=text)], id="resp-broken")
+        raise self.error
+
+
+class StartedSpans(SpanProcessor):
+    """A span processor that records every span started, to prove that each
+    one also ended (add it with ``provider.add_span_processor``)."""
+
+    def __init__(self) -> None:
+        self.span_ids: list[int] = []
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        self.span_ids.append(span.context.span_id)

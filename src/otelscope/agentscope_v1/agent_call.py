@@ -8,6 +8,7 @@ per-instance re-entrancy flag that drops hooks under concurrency.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -15,7 +16,7 @@ from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
 from otelscope.core import calls
 from otelscope.core.calls import AgentCall
-from otelscope.core.guard import report_internal_error, suppressed
+from otelscope.core.guard import report_internal_error, safely, suppressed
 from otelscope.core.streams import step_scope
 from otelscope.core.telemetry import Telemetry
 
@@ -28,13 +29,15 @@ def traced_agent_call(telemetry: Telemetry) -> Callable[[AgentCallMethod], Agent
             call = None if suppressed() else _start(telemetry, self)
             if call is None:
                 return await original(self, *args, **kwargs)
+            cancel_requests = _cancel_requests()
             try:
                 with step_scope(call.operation, call), native_tracing_off():
                     result = await original(self, *args, **kwargs)
             except BaseException as error:
-                _end(telemetry, call, error, None)
+                _end(telemetry, call, error)
                 raise
-            _end(telemetry, call, None, result)
+            safely("reading an interruption", _note_interruption, call, cancel_requests, result)
+            _end(telemetry, call, None)
             return result
 
         return __call__
@@ -53,10 +56,24 @@ def _start(telemetry: Telemetry, agent: Any) -> AgentCall | None:
         return None
 
 
-def _end(telemetry: Telemetry, call: AgentCall, error: BaseException | None, result: Any) -> None:
-    try:
-        if error is None and readers.is_interrupted_reply(result):
-            call.cancelled = True
-        telemetry.end_agent_call(call, error)
-    except Exception:
-        report_internal_error("ending an invoke_agent span")
+def _end(telemetry: Telemetry, call: AgentCall, error: BaseException | None) -> None:
+    safely("ending an invoke_agent span", telemetry.end_agent_call, call, error)
+
+
+def _note_interruption(call: AgentCall, cancel_requests_before: int, result: Any) -> None:
+    """`__call__` swallows a cancellation (interrupt, task cancel, timeout)
+    and answers with `handle_interrupt` instead: the call was still cancelled."""
+    if _cancel_requests() > cancel_requests_before or readers.is_interrupted_reply(result):
+        call.cancelled = True
+
+
+def _cancel_requests() -> int:
+    """Cancellation requests pending on the running task (Python 3.11+).
+
+    AgentScope 1.x catches the ``CancelledError`` of an interrupted reply
+    without ``uncancel()``, so the count stays raised after the call; on
+    Python 3.10 only the reply's ``_is_interrupted`` flag tells.
+    """
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return cancelling() if cancelling is not None else 0
