@@ -70,5 +70,5 @@ def test_set_skips_unknown_values_and_ended_spans() -> None:
 def test_error_type_is_the_qualified_class_name() -> None:
     assert error_type_of(KeyError("k")) == "KeyError"
     assert error_type_of(LibraryError()) == f"{__name__}.LibraryError"
-    assert error_type_of(asyncio.TimeoutError()) == "TimeoutError"
+    assert error_type_of(TimeoutError()) == "TimeoutError"
     assert error_type_of(asyncio.CancelledError()) == "cancelled"

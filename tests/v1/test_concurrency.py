@@ -33,10 +33,13 @@ def assert_each_trace_is_its_own_call(roots, scripts) -> None:
     for root in roots:
         assert root.shape() == EXPECTED_CALL
         assert [r.attributes["gen_ai.react.round"] for r in root.children] == [1, 2, 3]
-        [tag] = {n.attributes["gen_ai.response.id"].removeprefix("resp-")
-                 for n in root.find("chat scripted-model")}
-        call_ids = [n.attributes["gen_ai.tool.call.id"]
-                    for n in root.find("execute_tool get_weather")]
+        [tag] = {
+            n.attributes["gen_ai.response.id"].removeprefix("resp-")
+            for n in root.find("chat scripted-model")
+        }
+        call_ids = [
+            n.attributes["gen_ai.tool.call.id"] for n in root.find("execute_tool get_weather")
+        ]
         assert call_ids == [f"{tag}-1-0", f"{tag}-2-0"]
         by_tag[tag] = root
     assert sorted(by_tag) == tags
@@ -97,7 +100,7 @@ def test_calls_from_threads_with_their_own_loops_stay_apart(traced) -> None:
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
 
-    threads = [threading.Thread(target=run, args=(scripts[i:i + 2],)) for i in range(0, 8, 2)]
+    threads = [threading.Thread(target=run, args=(scripts[i : i + 2],)) for i in range(0, 8, 2)]
     for thread in threads:
         thread.start()
     for thread in threads:

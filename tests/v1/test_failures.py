@@ -126,8 +126,11 @@ def test_tool_error_becomes_an_error_text_and_the_reply_completes(traced) -> Non
     ``Toolkit.call_tool_function`` and returns ``ToolResponse("Error: ...")``:
     nothing failed from the caller's view, so no span is an error."""
     agent = make_agent()
-    script = Script("tf", [Step(tools=["get_weather"]), Step(text="recovered")],
-                    tool_error=KeyError("no weather"))
+    script = Script(
+        "tf",
+        [Step(tools=["get_weather"]), Step(text="recovered")],
+        tool_error=KeyError("no weather"),
+    )
 
     async def main():
         reply = await call_with(agent, script)
@@ -140,10 +143,13 @@ def test_tool_error_becomes_an_error_text_and_the_reply_completes(traced) -> Non
     assert tool_result["output"] == [{"type": "text", "text": "Error: 'no weather'"}]
     assert script.calls_made == 2
     [root] = build_trees(traced.spans())
-    assert root.shape() == ("invoke_agent Friday", [
-        ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
-        ("react step", [("chat scripted-model", [])]),
-    ])
+    assert root.shape() == (
+        "invoke_agent Friday",
+        [
+            ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
+            ("react step", [("chat scripted-model", [])]),
+        ],
+    )
     [tool] = root.find("execute_tool get_weather")
     assert tool.attributes == {**TOOL_BASE, "gen_ai.tool.call.id": "tf-1-0"}
     assert [r.attributes for r in root.children] == [
@@ -165,8 +171,13 @@ class BrokenAgent(ReActAgent):
 
 
 def test_agent_reply_error_propagates_unchanged(traced) -> None:
-    agent = BrokenAgent(name="Broken", sys_prompt="x", model=make_agent().model,
-                        formatter=OpenAIChatFormatter(), toolkit=make_toolkit())
+    agent = BrokenAgent(
+        name="Broken",
+        sys_prompt="x",
+        model=make_agent().model,
+        formatter=OpenAIChatFormatter(),
+        toolkit=make_toolkit(),
+    )
     script = Script("br", [Step(text="never")])
 
     with pytest.raises(RuntimeError) as caught:
@@ -221,8 +232,9 @@ def test_interrupt_while_the_model_waits_cancels_the_open_spans(traced) -> None:
 def test_task_cancel_while_a_tool_waits_in_round_two(traced) -> None:
     gate = ToolGate(on_call=2, delay=30)
     agent = make_agent(toolkit=make_gated_toolkit(gate))
-    script = Script("cx", [Step(tools=["get_weather"]), Step(tools=["get_weather"]),
-                           Step(text="never")])
+    script = Script(
+        "cx", [Step(tools=["get_weather"]), Step(tools=["get_weather"]), Step(text="never")]
+    )
     started = record_started(traced)
 
     async def main():
@@ -237,10 +249,13 @@ def test_task_cancel_while_a_tool_waits_in_round_two(traced) -> None:
     assert (script.calls_made, gate.calls) == (2, 2)
     assert_all_started_spans_ended(traced, started)
     [root] = build_trees(traced.spans())
-    assert root.shape() == ("invoke_agent Friday", [
-        ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
-        ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
-    ])
+    assert root.shape() == (
+        "invoke_agent Friday",
+        [
+            ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
+            ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
+        ],
+    )
     first, second = root.children
     assert first.attributes == round_attributes(1, **{"gen_ai.react.finish_reason": "tool_calls"})
     assert all(node.status == StatusCode.UNSET for node in first.walk())
@@ -253,7 +268,9 @@ def test_task_cancel_while_a_tool_waits_in_round_two(traced) -> None:
         "gen_ai.usage.output_tokens": 5,
     }
     assert cancelled_tool.attributes == {
-        **TOOL_BASE, "gen_ai.tool.call.id": "cx-2-0", "error.type": "cancelled",
+        **TOOL_BASE,
+        "gen_ai.tool.call.id": "cx-2-0",
+        "error.type": "cancelled",
     }
     assert second.attributes == round_attributes(2, **{"error.type": "cancelled"})
     assert root.attributes == {**agent_attributes(agent), "error.type": "cancelled"}
@@ -305,8 +322,7 @@ def test_no_call_state_survives_a_failed_or_cancelled_call(traced) -> None:
     asyncio.run(main())
     roots = build_trees(traced.spans())
     assert [root.shape() for root in roots] == [ONE_ROUND] * 3
-    assert [root.status for root in roots] == [StatusCode.ERROR, StatusCode.ERROR,
-                                              StatusCode.UNSET]
+    assert [root.status for root in roots] == [StatusCode.ERROR, StatusCode.ERROR, StatusCode.UNSET]
 
 
 def test_streaming_tool_error_is_not_caught_by_agentscope_and_fails_the_call(traced) -> None:
@@ -321,8 +337,9 @@ def test_streaming_tool_error_is_not_caught_by_agentscope_and_fails_the_call(tra
         Args:
             city (str): The city name.
         """
-        yield ToolResponse(content=[TextBlock(type="text", text="partial")], stream=True,
-                           is_last=False)
+        yield ToolResponse(
+            content=[TextBlock(type="text", text="partial")], stream=True, is_last=False
+        )
         raise boom
 
     toolkit = Toolkit()
@@ -336,14 +353,20 @@ def test_streaming_tool_error_is_not_caught_by_agentscope_and_fails_the_call(tra
     assert caught.value is boom
     assert script.calls_made == 1
     [root] = build_trees(traced.spans())
-    assert root.shape() == ("invoke_agent Friday", [
-        ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
-    ])
+    assert root.shape() == (
+        "invoke_agent Friday",
+        [
+            ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
+        ],
+    )
     [step] = root.children
     chat, tool = step.children
     assert chat.status == StatusCode.UNSET
-    assert tool.attributes == {**TOOL_BASE, "gen_ai.tool.call.id": "ts-1-0",
-                               "error.type": "KeyError"}
+    assert tool.attributes == {
+        **TOOL_BASE,
+        "gen_ai.tool.call.id": "ts-1-0",
+        "error.type": "KeyError",
+    }
     assert step.attributes == round_attributes(1, **{"error.type": "KeyError"})
     for node in (root, step, tool):
         assert_failed(node, "KeyError", "KeyError: 'tool stream broke'")
@@ -368,7 +391,8 @@ def test_cancel_while_one_of_two_parallel_tools_waits(traced) -> None:
     [root] = build_trees(traced.spans())
     tool = ("execute_tool get_weather", [])
     assert root.shape() == (
-        "invoke_agent Friday", [("react step", [("chat scripted-model", []), tool, tool])],
+        "invoke_agent Friday",
+        [("react step", [("chat scripted-model", []), tool, tool])],
     )
     [step] = root.children
     chat, finished_tool, waiting_tool = step.children
@@ -403,10 +427,13 @@ class WaitingAgent(AgentBase):
         pass
 
 
-@pytest.mark.parametrize("flag_interrupt", [
-    pytest.param(True, id="flagged"),
-    pytest.param(False, id="unflagged"),
-])
+@pytest.mark.parametrize(
+    "flag_interrupt",
+    [
+        pytest.param(True, id="flagged"),
+        pytest.param(False, id="unflagged"),
+    ],
+)
 def test_interrupted_custom_agent_is_marked_cancelled(traced, flag_interrupt) -> None:
     agent = WaitingAgent(flag_interrupt)
 

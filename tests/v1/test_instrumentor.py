@@ -18,11 +18,14 @@ from tests.conftest import Traced
 from tests.spantree import build_trees
 from tests.v1.kit import Script, Step, call_with, make_agent, two_tool_rounds, usage
 
-THREE_ROUNDS = ("invoke_agent Friday", [
-    ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
-    ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
-    ("react step", [("chat scripted-model", [])]),
-])
+THREE_ROUNDS = (
+    "invoke_agent Friday",
+    [
+        ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
+        ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
+        ("react step", [("chat scripted-model", [])]),
+    ],
+)
 MISSING = object()
 ORIGINAL = "__otelscope_original__"
 
@@ -40,8 +43,13 @@ def model_classes() -> list[type]:
 
 def patchable_attributes() -> dict[tuple[type, str], object]:
     """Every attribute otelscope replaces on 1.x, as the class itself holds it."""
-    owners = [(AgentBase, "__call__"), (ReActAgent, "_reasoning"), (ReActAgent, "_acting"),
-              (Toolkit, "call_tool_function"), (ChatModelBase, "__init_subclass__")]
+    owners = [
+        (AgentBase, "__call__"),
+        (ReActAgent, "_reasoning"),
+        (ReActAgent, "_acting"),
+        (Toolkit, "call_tool_function"),
+        (ChatModelBase, "__init_subclass__"),
+    ]
     owners += [(cls, "__call__") for cls in model_classes()]
     return {(cls, name): cls.__dict__.get(name, MISSING) for cls, name in owners}
 
@@ -56,8 +64,12 @@ def test_instrument_twice_gives_one_span_per_operation(traced) -> None:
     assert root.shape() == THREE_ROUNDS
     assert len(traced.spans()) == 9
     # No wrapper wraps another wrapper.
-    for cls, name in [(AgentBase, "__call__"), (ReActAgent, "_reasoning"),
-                      (ReActAgent, "_acting"), (Toolkit, "call_tool_function")]:
+    for cls, name in [
+        (AgentBase, "__call__"),
+        (ReActAgent, "_reasoning"),
+        (ReActAgent, "_acting"),
+        (Toolkit, "call_tool_function"),
+    ]:
         original = getattr(cls.__dict__[name], ORIGINAL)
         assert not hasattr(original, ORIGINAL), f"{cls.__name__}.{name} wrapped twice"
 
@@ -70,14 +82,19 @@ def test_uninstrument_restores_every_patched_attribute_exactly() -> None:
     try:
         during = patchable_attributes()
         concrete_models = [
-            cls for cls in model_classes()
+            cls
+            for cls in model_classes()
             if "__call__" in cls.__dict__ and not inspect.isabstract(cls)
         ]
         assert concrete_models  # the built-in OpenAI, DashScope, ... models
         for cls in concrete_models:
             assert getattr(during[(cls, "__call__")], ORIGINAL) is before[(cls, "__call__")]
-        for key in [(AgentBase, "__call__"), (ReActAgent, "_reasoning"),
-                    (ReActAgent, "_acting"), (Toolkit, "call_tool_function")]:
+        for key in [
+            (AgentBase, "__call__"),
+            (ReActAgent, "_reasoning"),
+            (ReActAgent, "_acting"),
+            (Toolkit, "call_tool_function"),
+        ]:
             assert getattr(during[key], ORIGINAL) is before[key]
         asyncio.run(call_with(make_agent(), two_tool_rounds("On")))
         assert len(state.spans()) == 9
@@ -86,8 +103,11 @@ def test_uninstrument_restores_every_patched_attribute_exactly() -> None:
 
     after = patchable_attributes()
     assert after.keys() == before.keys()
-    changed = [f"{cls.__qualname__}.{name}" for (cls, name), value in before.items()
-               if after[(cls, name)] is not value]
+    changed = [
+        f"{cls.__qualname__}.{name}"
+        for (cls, name), value in before.items()
+        if after[(cls, name)] is not value
+    ]
     assert changed == []
     assert "__init_subclass__" not in ChatModelBase.__dict__
 
@@ -98,8 +118,9 @@ def test_uninstrument_restores_every_patched_attribute_exactly() -> None:
 
 
 async def late_call(self, messages, tools=None, tool_choice=None, structured_model=None, **kw):
-    return ChatResponse(content=[TextBlock(type="text", text="late hello")], usage=usage(),
-                        id="resp-late")
+    return ChatResponse(
+        content=[TextBlock(type="text", text="late hello")], usage=usage(), id="resp-late"
+    )
 
 
 def test_model_class_defined_while_instrumented_is_traced_then_restored(traced) -> None:
@@ -128,8 +149,9 @@ def test_model_class_defined_while_instrumented_is_traced_then_restored(traced) 
 
 
 def test_entry_point_loads_the_instrumentor() -> None:
-    [entry] = [ep for ep in entry_points(group="opentelemetry_instrumentor")
-               if ep.name == "agentscope"]
+    [entry] = [
+        ep for ep in entry_points(group="opentelemetry_instrumentor") if ep.name == "agentscope"
+    ]
     assert entry.value == "otelscope:AgentScopeInstrumentor"
     assert entry.load() is AgentScopeInstrumentor
 
@@ -148,5 +170,6 @@ def test_suppress_instrumentation_emits_nothing(traced) -> None:
     # Only the call made outside the block is traced.
     [root] = build_trees(traced.spans())
     assert root.shape() == THREE_ROUNDS
-    assert {n.attributes.get("gen_ai.response.id") for n in root.find("chat scripted-model")} \
-        == {"resp-Loud"}
+    assert {n.attributes.get("gen_ai.response.id") for n in root.find("chat scripted-model")} == {
+        "resp-Loud"
+    }

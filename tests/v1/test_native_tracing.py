@@ -31,16 +31,27 @@ class NativelyTracedModel(ScriptedChatModel):
         return await super().__call__(*args, **kwargs)
 
 
-OTELSCOPE_TREE = ("invoke_agent Friday", [
-    ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
-    ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
-    ("react step", [("chat scripted-model", [])]),
-])
-NATIVE_TREE = ("invoke_agent Friday", [
-    ("format openai", []), ("chat scripted-model", []), ("execute_tool get_weather", []),
-    ("format openai", []), ("chat scripted-model", []), ("execute_tool get_weather", []),
-    ("format openai", []), ("chat scripted-model", []),
-])
+OTELSCOPE_TREE = (
+    "invoke_agent Friday",
+    [
+        ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
+        ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
+        ("react step", [("chat scripted-model", [])]),
+    ],
+)
+NATIVE_TREE = (
+    "invoke_agent Friday",
+    [
+        ("format openai", []),
+        ("chat scripted-model", []),
+        ("execute_tool get_weather", []),
+        ("format openai", []),
+        ("chat scripted-model", []),
+        ("execute_tool get_weather", []),
+        ("format openai", []),
+        ("chat scripted-model", []),
+    ],
+)
 
 
 def route_native_spans(monkeypatch, provider) -> None:

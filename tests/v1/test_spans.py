@@ -35,12 +35,21 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
     }
     rounds = root.children
     assert [r.attributes for r in rounds] == [
-        {"gen_ai.operation.name": "react", "gen_ai.react.round": 1,
-         "gen_ai.react.finish_reason": "tool_calls"},
-        {"gen_ai.operation.name": "react", "gen_ai.react.round": 2,
-         "gen_ai.react.finish_reason": "tool_calls"},
-        {"gen_ai.operation.name": "react", "gen_ai.react.round": 3,
-         "gen_ai.react.finish_reason": "stop"},
+        {
+            "gen_ai.operation.name": "react",
+            "gen_ai.react.round": 1,
+            "gen_ai.react.finish_reason": "tool_calls",
+        },
+        {
+            "gen_ai.operation.name": "react",
+            "gen_ai.react.round": 2,
+            "gen_ai.react.finish_reason": "tool_calls",
+        },
+        {
+            "gen_ai.operation.name": "react",
+            "gen_ai.react.round": 3,
+            "gen_ai.react.finish_reason": "stop",
+        },
     ]
     chat = rounds[0].children[0]
     assert chat.span.kind == SpanKind.CLIENT
@@ -75,16 +84,20 @@ def test_parallel_tool_calls_share_their_round(traced) -> None:
     from tests.v1.kit import Script, Step
 
     agent = make_agent(parallel_tool_calls=True)
-    script = Script("Rome", [Step(tools=["get_weather", "get_weather"]), Step(text="ok")],
-                    tool_delay=0.005)
+    script = Script(
+        "Rome", [Step(tools=["get_weather", "get_weather"]), Step(text="ok")], tool_delay=0.005
+    )
     asyncio.run(call_with(agent, script))
 
     [root] = build_trees(traced.spans())
     tool = ("execute_tool get_weather", [])
-    assert root.shape() == ("invoke_agent Friday", [
-        ("react step", [("chat scripted-model", []), tool, tool]),
-        ("react step", [("chat scripted-model", [])]),
-    ])
+    assert root.shape() == (
+        "invoke_agent Friday",
+        [
+            ("react step", [("chat scripted-model", []), tool, tool]),
+            ("react step", [("chat scripted-model", [])]),
+        ],
+    )
     ids = sorted(n.attributes["gen_ai.tool.call.id"] for n in root.find("execute_tool get_weather"))
     assert ids == ["Rome-1-0", "Rome-1-1"]
     tool_spans = {n.span.context.span_id for n in root.find("execute_tool get_weather")}
@@ -115,15 +128,27 @@ def test_agent_called_inside_a_tool_nests_under_that_tool(traced) -> None:
     asyncio.run(call_with(outer, Script("outer", [Step(tools=["ask_helper"]), Step(text="ok")])))
 
     [root] = build_trees(traced.spans())
-    assert root.shape() == ("invoke_agent Boss", [
-        ("react step", [
-            ("chat scripted-model", []),
-            ("execute_tool ask_helper", [
-                ("invoke_agent Helper", [("react step", [("chat scripted-model", [])])]),
-            ]),
-        ]),
-        ("react step", [("chat scripted-model", [])]),
-    ])
+    assert root.shape() == (
+        "invoke_agent Boss",
+        [
+            (
+                "react step",
+                [
+                    ("chat scripted-model", []),
+                    (
+                        "execute_tool ask_helper",
+                        [
+                            (
+                                "invoke_agent Helper",
+                                [("react step", [("chat scripted-model", [])])],
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+            ("react step", [("chat scripted-model", [])]),
+        ],
+    )
 
 
 def test_subclass_calling_super_gives_one_agent_span(traced) -> None:
@@ -135,9 +160,13 @@ def test_subclass_calling_super_gives_one_agent_span(traced) -> None:
 
     from tests.v1.kit import Script, Step, make_toolkit
 
-    agent = Wrapped(name="Sub", sys_prompt="x", model=ScriptedChatModel(),
-                    formatter=__import__("agentscope.formatter", fromlist=["x"]).OpenAIChatFormatter(),
-                    toolkit=make_toolkit())
+    agent = Wrapped(
+        name="Sub",
+        sys_prompt="x",
+        model=ScriptedChatModel(),
+        formatter=__import__("agentscope.formatter", fromlist=["x"]).OpenAIChatFormatter(),
+        toolkit=make_toolkit(),
+    )
     asyncio.run(call_with(agent, Script("s", [Step(text="hi")])))
     [root] = build_trees(traced.spans())
     assert root.shape() == ("invoke_agent Sub", [("react step", [("chat scripted-model", [])])])
@@ -160,12 +189,16 @@ def test_answer_forced_after_max_iters_is_a_round_of_its_own(traced) -> None:
     from tests.v1.kit import Script, Step
 
     agent = make_agent(max_iters=2)
-    script = Script("m", [Step(tools=["get_weather"]), Step(tools=["get_weather"]),
-                          Step(text="summary")])
+    script = Script(
+        "m", [Step(tools=["get_weather"]), Step(tools=["get_weather"]), Step(text="summary")]
+    )
     reply = asyncio.run(call_with(agent, script))
 
     assert reply.get_text_content() == "summary"
     [root] = build_trees(traced.spans())
     assert root.shape() == ("invoke_agent Friday", ROUND_SHAPE)
     assert [r.attributes["gen_ai.react.finish_reason"] for r in root.children] == [
-        "tool_calls", "tool_calls", "stop"]
+        "tool_calls",
+        "tool_calls",
+        "stop",
+    ]

@@ -64,11 +64,14 @@ def test_streamed_reply_equals_unstreamed_and_chat_spans_describe_the_stream(tra
 
     assert streamed.get_text_content() == plain.get_text_content() == "Done Oslo"
     [root] = build_trees(traced.spans())
-    assert root.shape() == ("invoke_agent Friday", [
-        ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
-        ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
-        ("react step", [("chat scripted-model", [])]),
-    ])
+    assert root.shape() == (
+        "invoke_agent Friday",
+        [
+            ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
+            ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
+            ("react step", [("chat scripted-model", [])]),
+        ],
+    )
     chats = root.find("chat scripted-model")
     for chat in chats:
         assert chat.status == StatusCode.UNSET

@@ -21,8 +21,10 @@ from agentscope.formatter import OpenAIChatFormatter
 from agentscope.message import Msg, TextBlock, ToolCallBlock, UserMsg
 from agentscope.model import ChatModelBase, ChatResponse, ChatUsage
 from agentscope.permission import PermissionBehavior, PermissionDecision
-from agentscope.tool import FunctionTool, Toolkit
+from agentscope.tool import FunctionTool, ToolChunk, Toolkit
 from opentelemetry import trace
+from opentelemetry.sdk.trace import SpanProcessor
+from opentelemetry.trace import StatusCode
 
 ALLOW = PermissionDecision(behavior=PermissionBehavior.ALLOW, message="test")
 
@@ -74,8 +76,12 @@ class ScriptedChatModel(ChatModelBase):
         self.formatter = OpenAIChatFormatter()
 
     async def _call_api(
-        self, model_name: str, messages: list[Msg], tools: Any = None,
-        tool_choice: Any = None, **kwargs: Any,
+        self,
+        model_name: str,
+        messages: list[Msg],
+        tools: Any = None,
+        tool_choice: Any = None,
+        **kwargs: Any,
     ) -> ChatResponse | AsyncGenerator[ChatResponse, None]:
         script = current_script.get()
         assert script is not None, "no script for this call"
@@ -87,15 +93,19 @@ class ScriptedChatModel(ChatModelBase):
         content: list[Any]
         if step.tools:
             content = [
-                ToolCallBlock(id=f"{script.tag}-{script.calls_made}-{i}", name=name,
-                              input=json.dumps({"city": script.tag}))
+                ToolCallBlock(
+                    id=f"{script.tag}-{script.calls_made}-{i}",
+                    name=name,
+                    input=json.dumps({"city": script.tag}),
+                )
                 for i, name in enumerate(step.tools)
             ]
         else:
             content = [TextBlock(text=step.text)]
         if not self.stream:
-            return ChatResponse(content=content, is_last=True, usage=usage(),
-                                id=f"resp-{script.tag}")
+            return ChatResponse(
+                content=content, is_last=True, usage=usage(), id=f"resp-{script.tag}"
+            )
         return _delta_chunks(content, script.tag)
 
 
@@ -103,8 +113,9 @@ async def _delta_chunks(content: list[Any], tag: str) -> AsyncGenerator[ChatResp
     if isinstance(content[0], TextBlock):
         text = content[0].text
         for start in range(0, len(text), 4):
-            yield ChatResponse(content=[TextBlock(text=text[start:start + 4])], is_last=False,
-                               id=f"resp-{tag}")
+            yield ChatResponse(
+                content=[TextBlock(text=text[start : start + 4])], is_last=False, id=f"resp-{tag}"
+            )
         yield ChatResponse(content=[], is_last=False, usage=usage(), id=f"resp-{tag}")
         return
     yield ChatResponse(content=content, is_last=False, usage=usage(), id=f"resp-{tag}")
@@ -176,3 +187,179 @@ async def call_with(agent: Agent, script: Script, text: str = "weather?") -> Msg
 
 def reply_text(msg: Msg) -> str:
     return "".join(b.text for b in msg.content if isinstance(b, TextBlock))
+
+
+# -- Helpers for failure, cancellation, streaming and lifecycle tests --------
+
+
+class Gate:
+    """A point where scripted code stops: it signals ``arrived``, then waits
+    until ``opened`` is set (or until its task is cancelled). Create it inside
+    the event loop that uses it."""
+
+    def __init__(self) -> None:
+        self.arrived = asyncio.Event()
+        self.opened = asyncio.Event()
+
+    async def pass_through(self) -> None:
+        self.arrived.set()
+        await self.opened.wait()
+
+
+class GatedChatModel(ScriptedChatModel):
+    """A ScriptedChatModel that stops at ``gate`` in the listed model calls
+    (1-based, counted per script) after it has taken its step, as a model with
+    latency would: ``Script.calls_made`` counts the call even if it never
+    returns."""
+
+    def __init__(
+        self, gate: Gate, on_calls: tuple[int, ...] = (1,), stream: bool = False, **parameters: Any
+    ) -> None:
+        super().__init__(stream=stream, **parameters)
+        self.gate = gate
+        self.on_calls = on_calls
+
+    async def _call_api(
+        self,
+        model_name: str,
+        messages: list[Msg],
+        tools: Any = None,
+        tool_choice: Any = None,
+        **kwargs: Any,
+    ) -> ChatResponse | AsyncGenerator[ChatResponse, None]:
+        response = await super()._call_api(model_name, messages, tools, tool_choice, **kwargs)
+        script = current_script.get()
+        if script is not None and script.calls_made in self.on_calls:
+            await self.gate.pass_through()
+        return response
+
+
+class GatedWeather:
+    """A ``get_weather`` tool (same name, schema and description as the kit's)
+    that stops at ``gate`` in the listed runs (1-based); ``runs`` counts how
+    often its body started."""
+
+    def __init__(self, gate: Gate, on_runs: tuple[int, ...] = (1,)) -> None:
+        self.gate = gate
+        self.on_runs = on_runs
+        self.runs = 0
+
+        async def get_weather(city: str) -> str:
+            """Get the weather of a city.
+
+            Args:
+                city (str): The city name.
+            """
+            self.runs += 1
+            if self.runs in self.on_runs:
+                await self.gate.pass_through()
+            return f"Sunny in {city}"
+
+        self.function = get_weather
+
+
+class StreamBroke(Exception):
+    """Raised from inside a model's response stream."""
+
+
+class MidStreamFailingChatModel(ScriptedChatModel):
+    """A streaming model whose response stream yields ``chunks_before`` text
+    deltas and then raises ``error`` (the same object every time)."""
+
+    def __init__(self, error: BaseException, chunks_before: int = 1) -> None:
+        super().__init__(stream=True)
+        self.error = error
+        self.chunks_before = chunks_before
+        self.calls = 0
+
+    async def _call_api(
+        self,
+        model_name: str,
+        messages: list[Msg],
+        tools: Any = None,
+        tool_choice: Any = None,
+        **kwargs: Any,
+    ) -> AsyncGenerator[ChatResponse, None]:
+        self.calls += 1
+        return self._broken_stream()
+
+    async def _broken_stream(self) -> AsyncGenerator[ChatResponse, None]:
+        for index in range(self.chunks_before):
+            yield ChatResponse(
+                content=[TextBlock(text=f"part{index} ")], is_last=False, id="resp-broken"
+            )
+        raise self.error
+
+
+async def stream_weather(city: str) -> AsyncGenerator[ToolChunk, None]:
+    """Stream the weather of a city.
+
+    Args:
+        city (str): The city name.
+    """
+    for part in ("Sunny", " in ", city):
+        script = current_script.get()
+        if script is not None:
+            script.tool_parents.append(trace.get_current_span().get_span_context().span_id)
+        # Deltas of one text block: the toolkit accumulates them by block id.
+        yield ToolChunk(content=[TextBlock(text=part, id="weather-text")], is_last=False)
+
+
+class OpenSpans(SpanProcessor):
+    """Remembers the spans that started and have not ended yet."""
+
+    def __init__(self) -> None:
+        self._open: dict[int, str] = {}
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        self._open[span.get_span_context().span_id] = span.name
+
+    def on_end(self, span: Any) -> None:
+        self._open.pop(span.get_span_context().span_id, None)
+
+    def names(self) -> list[str]:
+        return sorted(self._open.values())
+
+
+async def outcome_of(awaitable: Any) -> tuple[Any, ...]:
+    """What the caller of an agent call gets, in a comparable form."""
+    try:
+        msg = await awaitable
+    except BaseException as error:  # cancellation is an outcome too
+        return ("raised", type(error), str(error))
+    return ("returned", str(msg.finished_reason), reply_text(msg))
+
+
+def no_middleware_left(agent: Agent) -> bool:
+    """True when none of the agent's middleware lists holds anything."""
+    return (
+        agent._reply_middlewares == []
+        and agent._reasoning_middlewares == []
+        and agent._acting_middlewares == []
+    )
+
+
+def assert_failed(node: Any, error_type: str, description: str, message: str) -> None:
+    """The span of ``node`` ended failed by one recorded exception."""
+    assert node.status == StatusCode.ERROR, node.name
+    assert node.span.status.description == description
+    assert node.attributes["error.type"] == error_type
+    assert [
+        (e.name, e.attributes["exception.type"], e.attributes["exception.message"])
+        for e in node.span.events
+    ] == [("exception", error_type, message)]
+
+
+def assert_cancelled(node: Any) -> None:
+    """The span of ``node`` ended cancelled (no exception recorded)."""
+    assert node.status == StatusCode.ERROR, node.name
+    assert node.span.status.description == "cancelled"
+    assert node.attributes["error.type"] == "cancelled"
+    assert node.span.events == ()
+
+
+def assert_ok(node: Any) -> None:
+    """The span of ``node`` ended without error."""
+    assert node.status == StatusCode.UNSET, node.name
+    assert "error.type" not in node.attributes
+    assert node.span.events == ()

@@ -41,7 +41,9 @@ def test_sixteen_agents_sharing_model_and_toolkit_give_sixteen_exact_traces(trac
     scripts = [random_two_tool_rounds(f"call{i:02d}", rng) for i in range(16)]
 
     async def main() -> list:
-        return await asyncio.gather(*(call_with(a, s) for a, s in zip(agents, scripts, strict=True)))
+        return await asyncio.gather(
+            *(call_with(a, s) for a, s in zip(agents, scripts, strict=True))
+        )
 
     replies = asyncio.run(main())
 
@@ -56,7 +58,8 @@ def test_sixteen_agents_sharing_model_and_toolkit_give_sixteen_exact_traces(trac
         assert root.shape() == (root.name, EXPECTED_CALL)
         assert [r.attributes["gen_ai.react.round"] for r in root.children] == [1, 2, 3]
         assert {n.attributes["gen_ai.response.id"] for n in root.find("chat scripted-model")} == {
-            f"resp-{tag}"}
+            f"resp-{tag}"
+        }
         tools = root.find("execute_tool get_weather")
         assert [t.attributes["gen_ai.tool.call.id"] for t in tools] == [f"{tag}-1-0", f"{tag}-2-0"]
         assert scripts[index].tool_parents == [t.span.context.span_id for t in tools]
@@ -77,8 +80,9 @@ def test_overlapping_calls_on_one_agent_keep_every_span_under_its_own_call(trace
             await asyncio.sleep(0.001)
 
     async def main() -> None:
-        await asyncio.gather(watch(), *(call_with(agent, s) for s in scripts),
-                             return_exceptions=False)
+        await asyncio.gather(
+            watch(), *(call_with(agent, s) for s in scripts), return_exceptions=False
+        )
 
     asyncio.run(main())
 
@@ -93,10 +97,13 @@ def test_overlapping_calls_on_one_agent_keep_every_span_under_its_own_call(trace
         rounds = root.children
         assert [r.name for r in rounds] == ["react step"] * len(rounds)
         assert [r.attributes["gen_ai.react.round"] for r in rounds] == list(
-            range(1, len(rounds) + 1))
+            range(1, len(rounds) + 1)
+        )
         for react_round in rounds:
             assert {c.name for c in react_round.children} <= {
-                "chat scripted-model", "execute_tool get_weather"}
+                "chat scripted-model",
+                "execute_tool get_weather",
+            }
 
 
 def test_attachment_is_counted_per_agent_and_released_after_the_last_call(traced) -> None:
@@ -118,10 +125,12 @@ def test_attachment_is_counted_per_agent_and_released_after_the_last_call(traced
     agent.toolkit = make_toolkit(slow_tool)
 
     async def main() -> None:
-        first = asyncio.create_task(call_with(agent, Script("a", [Step(tools=["slow_tool"]),
-                                                                  Step(text="a")])))
-        second = asyncio.create_task(call_with(agent, Script("b", [Step(tools=["slow_tool"]),
-                                                                   Step(text="b")])))
+        first = asyncio.create_task(
+            call_with(agent, Script("a", [Step(tools=["slow_tool"]), Step(text="a")]))
+        )
+        second = asyncio.create_task(
+            call_with(agent, Script("b", [Step(tools=["slow_tool"]), Step(text="b")]))
+        )
         while len(counts) < 2:
             await asyncio.sleep(0.001)
         assert attachments.count(agent) == 2
@@ -175,7 +184,8 @@ def test_middleware_found_gone_is_reported(traced) -> None:
     asyncio.run(main())
     errors = guard.take_internal_errors()
     assert [str(e) for e in errors] == [
-        f"otelscope middleware in _acting_middlewares was already removed from {agent!r}"]
+        f"otelscope middleware in _acting_middlewares was already removed from {agent!r}"
+    ]
     assert agent._reply_middlewares == []
 
 
@@ -200,8 +210,9 @@ def test_middleware_callbacks_without_call_state_do_nothing(traced) -> None:
         yield kwargs["tool_choice"]
 
     async def main() -> list:
-        return [item async for item in middleware.on_reasoning(
-            agent, {"tool_choice": "auto"}, inner)]
+        return [
+            item async for item in middleware.on_reasoning(agent, {"tool_choice": "auto"}, inner)
+        ]
 
     assert asyncio.run(main()) == ["auto"]
     assert traced.spans() == []

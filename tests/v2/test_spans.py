@@ -42,12 +42,21 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
     }
     rounds = root.children
     assert [r.attributes for r in rounds] == [
-        {"gen_ai.operation.name": "react", "gen_ai.react.round": 1,
-         "gen_ai.react.finish_reason": "tool_calls"},
-        {"gen_ai.operation.name": "react", "gen_ai.react.round": 2,
-         "gen_ai.react.finish_reason": "tool_calls"},
-        {"gen_ai.operation.name": "react", "gen_ai.react.round": 3,
-         "gen_ai.react.finish_reason": "stop"},
+        {
+            "gen_ai.operation.name": "react",
+            "gen_ai.react.round": 1,
+            "gen_ai.react.finish_reason": "tool_calls",
+        },
+        {
+            "gen_ai.operation.name": "react",
+            "gen_ai.react.round": 2,
+            "gen_ai.react.finish_reason": "tool_calls",
+        },
+        {
+            "gen_ai.operation.name": "react",
+            "gen_ai.react.round": 3,
+            "gen_ai.react.finish_reason": "stop",
+        },
     ]
     chat = rounds[0].children[0]
     assert chat.span.kind == SpanKind.CLIENT
@@ -86,8 +95,9 @@ def test_answer_forced_after_max_iters_is_a_round_of_its_own(traced) -> None:
     from tests.v2.kit import Script, Step
 
     agent = make_agent(max_iters=2)
-    script = Script("m", [Step(tools=["get_weather"]), Step(tools=["get_weather"]),
-                          Step(text="summary")])
+    script = Script(
+        "m", [Step(tools=["get_weather"]), Step(tools=["get_weather"]), Step(text="summary")]
+    )
     reply = asyncio.run(call_with(agent, script))
 
     assert reply_text(reply) == "summary"
@@ -95,4 +105,7 @@ def test_answer_forced_after_max_iters_is_a_round_of_its_own(traced) -> None:
     [root] = build_trees(traced.spans())
     assert root.shape() == ("invoke_agent Friday", ROUND_SHAPE)
     assert [r.attributes["gen_ai.react.finish_reason"] for r in root.children] == [
-        "tool_calls", "tool_calls", "stop"]
+        "tool_calls",
+        "tool_calls",
+        "stop",
+    ]

@@ -30,7 +30,9 @@ def install(telemetry: Telemetry, patches: Patches) -> AgentAttachments:
     from otelscope.agentscope_v2.model_calls import traced_model_call
     from otelscope.agentscope_v2.tool_calls import traced_tool_call
 
-    attachments = middleware.attachments(telemetry)
+    tracing_middleware = middleware.OtelscopeMiddleware(telemetry)
+    patches.defer(tracing_middleware.retire)
+    attachments = middleware.attachments(tracing_middleware)
     patches.wrap(Agent, "reply", held_reply(attachments))
     patches.wrap(Agent, "reply_stream", held_reply_stream(attachments))
     patches.wrap(ChatModelBase, "__call__", traced_model_call(telemetry))

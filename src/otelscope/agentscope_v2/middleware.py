@@ -26,16 +26,19 @@ from typing import Any
 from agentscope.middleware import MiddlewareBase
 
 from otelscope.agentscope_v2 import readers
+from otelscope.agentscope_v2.agent_reply import adopt_reply
 from otelscope.core import calls
 from otelscope.core.attachment import AgentAttachments, AttachStep
 from otelscope.core.calls import AgentCall, ReactRound
-from otelscope.core.guard import report_internal_error, suppressed
+from otelscope.core.guard import report_internal_error, safely, suppressed
 from otelscope.core.streams import traced_stream
 from otelscope.core.telemetry import Telemetry
 
 NextHandler = Callable[..., AsyncGenerator[Any, None]]
 
 _LISTS = ("_reply_middlewares", "_reasoning_middlewares", "_acting_middlewares")
+# Every list AgentScope's TracingMiddleware can be in (it also traces model calls).
+_NATIVE_LISTS = (*_LISTS, "_model_call_middlewares")
 
 
 class OtelscopeMiddleware(MiddlewareBase):  # type: ignore[misc]
@@ -43,15 +46,23 @@ class OtelscopeMiddleware(MiddlewareBase):  # type: ignore[misc]
 
     def __init__(self, telemetry: Telemetry) -> None:
         self._telemetry = telemetry
+        self._retired = False
+
+    def retire(self) -> None:
+        """After ``uninstrument()``: start no new calls, but let the calls in
+        flight (which may still hold this middleware) finish their spans."""
+        self._retired = True
 
     def on_reply(
         self, agent: Any, input_kwargs: dict[str, Any], next_handler: NextHandler
     ) -> AsyncGenerator[Any, None]:
-        call = None if suppressed() else self._start_call(agent)
+        call = None if self._retired or suppressed() else self._start_call(agent)
         inner = next_handler(**input_kwargs)
         if call is None:
             return inner
-        return traced_stream(inner, call.operation, _Reply(self._telemetry, call), call=call)
+        traced = traced_stream(inner, call.operation, _Reply(self._telemetry, call), call=call)
+        safely("adopting a reply stream", adopt_reply, agent, traced)
+        return traced
 
     def on_reasoning(
         self, agent: Any, input_kwargs: dict[str, Any], next_handler: NextHandler
@@ -178,7 +189,7 @@ class _NativeTracingSetAside:
 
     def attach(self, agent: object) -> None:
         removed: list[tuple[str, int, Any]] = []
-        for list_name in _LISTS:
+        for list_name in _NATIVE_LISTS:
             chain: list[Any] = getattr(agent, list_name)
             for index in reversed(range(len(chain))):
                 if isinstance(chain[index], self._native_type):
@@ -192,8 +203,8 @@ class _NativeTracingSetAside:
         return True
 
 
-def attachments(telemetry: Telemetry) -> AgentAttachments:
-    middleware = OtelscopeMiddleware(telemetry)
+def attachments(middleware: OtelscopeMiddleware) -> AgentAttachments:
+    """Attach ``middleware`` to agents, setting their TracingMiddleware aside."""
     steps: list[AttachStep] = [_NativeTracingSetAside()]
     steps.extend(_FrontOfList(list_name, middleware) for list_name in _LISTS)
     return AgentAttachments(steps)

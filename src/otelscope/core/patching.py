@@ -3,7 +3,8 @@
 ``uninstrument()`` must leave every class as it found it: an attribute the
 class defined itself gets its original object back, and an attribute it only
 inherited is deleted again so lookups fall through to the base class as
-before.
+before. Other undo steps (retiring machinery that in-flight calls still hold)
+are queued with ``defer`` and run in the same reverse order.
 """
 
 from __future__ import annotations
@@ -12,16 +13,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-_MISSING = object()
-
 ORIGINAL_ATTRIBUTE = "__otelscope_original__"
 
 
 class Patches:
-    """The attributes one instrumentation replaced, restorable in reverse order."""
+    """What one instrumentation changed, undone in reverse order."""
 
     def __init__(self) -> None:
-        self._applied: list[tuple[type, str, object]] = []
+        self._undo: list[Callable[[], None]] = []
 
     def wrap(
         self,
@@ -38,16 +37,17 @@ class Patches:
 
     def replace(self, owner: type, name: str, value: object) -> None:
         """Set ``owner.name`` to ``value``, remembering what ``owner`` itself held."""
-        self._applied.append((owner, name, owner.__dict__.get(name, _MISSING)))
+        if name in owner.__dict__:
+            previous = owner.__dict__[name]
+            self._undo.append(lambda: setattr(owner, name, previous))
+        else:
+            self._undo.append(lambda: delattr(owner, name))
         setattr(owner, name, value)
 
-    def is_patched(self, owner: type, name: str) -> bool:
-        return any(o is owner and n == name for o, n, _ in self._applied)
+    def defer(self, undo: Callable[[], None]) -> None:
+        """Run ``undo`` when everything is restored."""
+        self._undo.append(undo)
 
     def restore_all(self) -> None:
-        while self._applied:
-            owner, name, previous = self._applied.pop()
-            if previous is _MISSING:
-                delattr(owner, name)
-            else:
-                setattr(owner, name, previous)
+        while self._undo:
+            self._undo.pop()()

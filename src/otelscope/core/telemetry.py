@@ -113,15 +113,20 @@ class Telemetry:
         return AgentCall(agent, Operation(span))
 
     def end_agent_call(self, call: AgentCall, error: BaseException | None = None) -> None:
-        """End the call and whatever round of it is still open."""
-        if call.round is not None:
-            self.end_round(call.round)
-            call.round = None
+        """End the call and whatever round of it is still open, the same way:
+        a round open when its call fails or is cancelled did not complete."""
+        open_round, call.round = call.round, None
         if error is not None:
+            if open_round is not None:
+                open_round.operation.fail(error)
             call.operation.fail(error)
         elif call.cancelled:
+            if open_round is not None:
+                open_round.operation.cancel()
             call.operation.cancel()
         else:
+            if open_round is not None:
+                self.end_round(open_round)
             call.operation.stop()
 
     # -- ReAct rounds -------------------------------------------------------
@@ -151,9 +156,6 @@ class Telemetry:
         finish = conv.REACT_FINISH_TOOL_CALLS if react_round.acted else conv.REACT_FINISH_STOP
         react_round.operation.set(conv.REACT_FINISH_REASON, finish)
         react_round.operation.stop()
-
-    def fail_round(self, react_round: ReactRound, error: BaseException) -> None:
-        react_round.operation.fail(error)
 
     # -- model and tool calls -----------------------------------------------
 
