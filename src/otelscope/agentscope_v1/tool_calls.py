@@ -12,10 +12,11 @@ from typing import Any
 
 from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
-from otelscope.core.guard import report_internal_error, suppressed
+from otelscope.core.guard import report_internal_error, safely, suppressed
 from otelscope.core.operation import Operation
 from otelscope.core.streams import step_scope, traced_stream
 from otelscope.core.telemetry import Telemetry
+from otelscope.core.tool_call import ToolStream
 
 ToolCall = Callable[..., Coroutine[Any, Any, Any]]
 
@@ -30,14 +31,10 @@ def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
                 with step_scope(operation), native_tracing_off():
                     responses = await original(self, tool_call, *args, **kwargs)
             except BaseException as error:
-                _end(operation.fail, error)
+                safely("ending a failed execute_tool span", operation.fail, error)
                 raise
-            try:
-                return traced_stream(responses, operation, _ToolResponses(operation))
-            except Exception:
-                report_internal_error("tracing a tool response stream")
-                _end(operation.stop)
-                return responses
+            observer = ToolStream(operation, readers.is_interrupted_tool_response)
+            return traced_stream(responses, operation, observer)
 
         return call_tool_function
 
@@ -52,35 +49,3 @@ def _start(telemetry: Telemetry, toolkit: Any, tool_call: Any) -> Operation | No
     except Exception:
         report_internal_error("starting an execute_tool span")
         return None
-
-
-def _end(finish: Callable[..., None], *args: Any) -> None:
-    try:
-        finish(*args)
-    except Exception:
-        report_internal_error("ending an execute_tool span")
-
-
-class _ToolResponses:
-    """1.x tool chunks are cumulative; an interrupted chunk ends the call."""
-
-    __slots__ = ("_interrupted", "_operation")
-
-    def __init__(self, operation: Operation) -> None:
-        self._operation = operation
-        self._interrupted = False
-
-    def item(self, item: Any) -> None:
-        self._interrupted = readers.is_interrupted_tool_response(item)
-
-    def finished(self) -> None:
-        if self._interrupted:
-            self._operation.cancel()
-        else:
-            self._operation.stop()
-
-    def failed(self, error: BaseException) -> None:
-        self._operation.fail(error)
-
-    def closed(self) -> None:
-        self._operation.cancel()

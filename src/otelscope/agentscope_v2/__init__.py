@@ -16,6 +16,7 @@ when called outside an agent too.
 from __future__ import annotations
 
 from otelscope.core.attachment import AgentAttachments
+from otelscope.core.model_call import traced_model_call
 from otelscope.core.patching import Patches
 from otelscope.core.telemetry import Telemetry
 
@@ -27,7 +28,7 @@ def install(telemetry: Telemetry, patches: Patches) -> AgentAttachments:
 
     from otelscope.agentscope_v2 import middleware
     from otelscope.agentscope_v2.agent_reply import held_reply, held_reply_stream
-    from otelscope.agentscope_v2.model_calls import traced_model_call
+    from otelscope.agentscope_v2.model_calls import ChatReaderV2
     from otelscope.agentscope_v2.tool_calls import traced_tool_call
 
     tracing_middleware = middleware.OtelscopeMiddleware(telemetry)
@@ -35,6 +36,6 @@ def install(telemetry: Telemetry, patches: Patches) -> AgentAttachments:
     attachments = middleware.attachments(tracing_middleware)
     patches.wrap(Agent, "reply", held_reply(attachments))
     patches.wrap(Agent, "reply_stream", held_reply_stream(attachments))
-    patches.wrap(ChatModelBase, "__call__", traced_model_call(telemetry))
+    patches.wrap(ChatModelBase, "__call__", traced_model_call(telemetry, ChatReaderV2()))
     patches.wrap(Toolkit, "call_tool", traced_tool_call(telemetry))
     return attachments

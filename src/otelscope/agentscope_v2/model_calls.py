@@ -13,77 +13,26 @@ marked cancelled.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import AsyncGenerator, Callable, Coroutine
-from typing import Any, cast
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
 from otelscope.agentscope_v2 import readers
-from otelscope.core.guard import report_internal_error, safely, suppressed
-from otelscope.core.streams import step_scope, traced_stream
-from otelscope.core.telemetry import ChatOperation, Telemetry
-
-ModelCall = Callable[..., Coroutine[Any, Any, Any]]
+from otelscope.core.telemetry import ChatRequest, ChatResult
 
 
-def traced_model_call(telemetry: Telemetry) -> Callable[[ModelCall], ModelCall]:
-    def wrap(original: ModelCall) -> ModelCall:
-        async def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
-            operation = _start(telemetry, self, kwargs)
-            if operation is None:
-                return await original(self, *args, **kwargs)
-            try:
-                with step_scope(operation):
-                    response = await original(self, *args, **kwargs)
-            except BaseException as error:
-                safely("ending a failed chat span", operation.fail, error)
-                raise
-            return _finish(operation, response)
+class ChatReaderV2:
+    def request(self, model: Any, kwargs: Mapping[str, Any]) -> ChatRequest:
+        return readers.chat_request(model, kwargs)
 
-        return __call__
+    def result(self, response: Any) -> ChatResult:
+        return readers.chat_result(response)
 
-    return wrap
+    def is_final_chunk(self, chunk: Any) -> bool:
+        return readers.is_final_chunk(chunk)
 
+    def already_traced(self, model: Any) -> bool:
+        return False  # one `__call__` for every model class
 
-def _start(telemetry: Telemetry, model: Any, kwargs: dict[str, Any]) -> ChatOperation | None:
-    if suppressed():
-        return None
-    try:
-        return telemetry.start_chat(readers.chat_request(model, kwargs))
-    except Exception:
-        report_internal_error("starting a chat span")
-        return None
-
-
-def _finish(operation: ChatOperation, response: Any) -> Any:
-    try:
-        if inspect.isasyncgen(response):
-            stream = cast(AsyncGenerator[Any, None], response)
-            return traced_stream(stream, operation, _DeltaChatStream(operation))
-        operation.finish(readers.chat_result(response))
-    except Exception:
-        report_internal_error("ending a chat span")
-    return response
-
-
-class _DeltaChatStream:
-    """2.x streams deltas, then the accumulated response as the last chunk."""
-
-    __slots__ = ("_final", "_operation")
-
-    def __init__(self, operation: ChatOperation) -> None:
-        self._operation = operation
-        self._final: Any = None
-
-    def item(self, item: Any) -> None:
-        self._operation.chunk_arrived()
-        if readers.is_final_chunk(item):
-            self._final = item
-
-    def finished(self) -> None:
-        self._operation.finish(readers.chat_result(self._final) if self._final else None)
-
-    def failed(self, error: BaseException) -> None:
-        self._operation.fail(error)
-
-    def closed(self) -> None:
-        self._operation.cancel()
+    def scope(self, model: Any) -> AbstractContextManager[None]:
+        return nullcontext()

@@ -82,11 +82,12 @@ def tool_info(toolkit: Any, tool_call: Any) -> ToolInfo:
     )
 
 
-def tool_state(item: Any) -> str | None:
-    """The state of a final ``ToolResponse`` ("success", "error", ...), else None."""
+def tool_interrupted(item: Any) -> bool | None:
+    """Whether a final ``ToolResponse`` says the tool was interrupted; chunks
+    before it (``ToolChunk``) say nothing."""
     if type(item).__name__ != "ToolResponse":
         return None
-    return text(str(getattr(item, "state", "") or ""))
+    return str(getattr(item, "state", "")) == _INTERRUPTED
 
 
 def is_interrupted_reply_end(event: Any) -> bool:

@@ -16,6 +16,7 @@ from otelscope.core.guard import report_internal_error, suppressed
 from otelscope.core.operation import Operation
 from otelscope.core.streams import traced_stream
 from otelscope.core.telemetry import Telemetry
+from otelscope.core.tool_call import ToolStream
 
 ToolCall = Callable[..., AsyncGenerator[Any, None]]
 
@@ -29,7 +30,7 @@ def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
             chunks = original(self, tool_call, *args, **kwargs)
             if operation is None:
                 return chunks
-            return traced_stream(chunks, operation, _ToolChunks(operation))
+            return traced_stream(chunks, operation, ToolStream(operation, readers.tool_interrupted))
 
         return call_tool
 
@@ -44,28 +45,3 @@ def _start(telemetry: Telemetry, toolkit: Any, tool_call: Any) -> Operation | No
     except Exception:
         report_internal_error("starting an execute_tool span")
         return None
-
-
-class _ToolChunks:
-    __slots__ = ("_operation", "_state")
-
-    def __init__(self, operation: Operation) -> None:
-        self._operation = operation
-        self._state: str | None = None
-
-    def item(self, item: Any) -> None:
-        state = readers.tool_state(item)
-        if state is not None:
-            self._state = state
-
-    def finished(self) -> None:
-        if self._state == "interrupted":
-            self._operation.cancel()
-        else:
-            self._operation.stop()
-
-    def failed(self, error: BaseException) -> None:
-        self._operation.fail(error)
-
-    def closed(self) -> None:
-        self._operation.cancel()

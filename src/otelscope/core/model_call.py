@@ -1,0 +1,106 @@
+"""Tracing one model call, streamed or not, whatever the AgentScope line.
+
+An adapter supplies a ``ChatReader`` that knows its line's model objects;
+the wrapper here owns the four guarded steps and the span's lifecycle.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, cast
+
+from otelscope.core.guard import report_internal_error, safely, suppressed
+from otelscope.core.streams import step_scope, traced_stream
+from otelscope.core.telemetry import ChatOperation, ChatRequest, ChatResult, Telemetry
+
+ModelCall = Callable[..., Coroutine[Any, Any, Any]]
+
+
+class ChatReader(Protocol):
+    """What a model call means on one AgentScope line."""
+
+    def request(self, model: Any, kwargs: Mapping[str, Any]) -> ChatRequest: ...
+
+    def result(self, response: Any) -> ChatResult: ...
+
+    def is_final_chunk(self, chunk: Any) -> bool:
+        """Whether a streamed chunk holds the whole response so far."""
+
+    def already_traced(self, model: Any) -> bool:
+        """Whether this call is part of a model call traced already (``super()``)."""
+
+    def scope(self, model: Any) -> AbstractContextManager[None]:
+        """Context held while the model's own code runs."""
+
+
+def traced_model_call(telemetry: Telemetry, reader: ChatReader) -> Callable[[ModelCall], ModelCall]:
+    def wrap(original: ModelCall) -> ModelCall:
+        async def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
+            operation = _start(telemetry, reader, self, kwargs)
+            if operation is None:
+                return await original(self, *args, **kwargs)
+            try:
+                with step_scope(operation), reader.scope(self):
+                    response = await original(self, *args, **kwargs)
+            except BaseException as error:
+                safely("ending a failed chat span", operation.fail, error)
+                raise
+            return _finish(operation, reader, response)
+
+        return __call__
+
+    return wrap
+
+
+def _start(
+    telemetry: Telemetry, reader: ChatReader, model: Any, kwargs: Mapping[str, Any]
+) -> ChatOperation | None:
+    if suppressed():
+        return None
+    try:
+        if reader.already_traced(model):
+            return None
+        return telemetry.start_chat(reader.request(model, kwargs))
+    except Exception:
+        report_internal_error("starting a chat span")
+        return None
+
+
+def _finish(operation: ChatOperation, reader: ChatReader, response: Any) -> Any:
+    """End the span now, or hand the stream on traced; returns what the caller gets."""
+    try:
+        if inspect.isasyncgen(response):
+            stream = cast(AsyncGenerator[Any, None], response)
+            return traced_stream(stream, operation, ChatStream(operation, reader))
+        operation.finish(reader.result(response))
+    except Exception:
+        report_internal_error("ending a chat span")
+    return response
+
+
+class ChatStream:
+    """A streamed response: its result is read from the last final chunk."""
+
+    __slots__ = ("_final", "_operation", "_reader")
+
+    def __init__(self, operation: ChatOperation, reader: ChatReader) -> None:
+        self._operation = operation
+        self._reader = reader
+        self._final: Any = None
+
+    def item(self, item: Any) -> None:
+        self._operation.chunk_arrived()
+        if self._reader.is_final_chunk(item):
+            self._final = item
+
+    def finished(self) -> None:
+        final = self._final
+        self._operation.finish(self._reader.result(final) if final is not None else None)
+
+    def failed(self, error: BaseException) -> None:
+        self._operation.fail(error)
+
+    def closed(self) -> None:
+        self._operation.cancel()
