@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
+from importlib import metadata
 
 from tests.spantree import build_trees
 from tests.v1.kit import (
@@ -15,6 +16,10 @@ from tests.v1.kit import (
     make_agent,
     random_two_tool_rounds,
 )
+
+HOOK_FLAG_ON_INSTANCE = tuple(
+    int(part) for part in metadata.version("agentscope").split(".")[:3]
+) >= (1, 0, 19)
 
 EXPECTED_CALL = (
     "invoke_agent Friday",
@@ -69,8 +74,9 @@ def test_sixteen_overlapping_calls_on_one_agent_give_sixteen_exact_traces(traced
 
 
 def test_agentscope_hooks_lose_steps_where_otelscope_does_not(traced) -> None:
-    """AgentScope's hook runner keeps a re-entrancy flag on the instance, so
-    overlapping calls skip its hooks; the spans must not depend on them."""
+    """Since 1.0.19 AgentScope's hook runner keeps a re-entrancy flag on the
+    instance, so overlapping calls skip its hooks; the spans must not depend
+    on them (and do not, on releases before and after)."""
     agent = make_agent()
     fired = []
     agent.register_instance_hook("pre_reasoning", "count", lambda *_: fired.append(1))
@@ -81,7 +87,10 @@ def test_agentscope_hooks_lose_steps_where_otelscope_does_not(traced) -> None:
 
     asyncio.run(main())
 
-    assert len(fired) < 8 * 3  # the framework dropped some of its own hooks
+    if HOOK_FLAG_ON_INSTANCE:
+        assert len(fired) < 8 * 3  # the framework dropped some of its own hooks
+    else:
+        assert len(fired) == 8 * 3
     roots = build_trees(traced.spans())
     assert sum(len(root.find("react step")) for root in roots) == 8 * 3
 
