@@ -81,8 +81,10 @@ def main(blocks: int = 20, iterations: int = 2000) -> None:
             costs[name].append((time.process_time() - started) / iterations * 1e6)
             assert len(exporter.get_finished_spans()) == iterations
             exporter.clear()
-    print(f"opentelemetry-util-genai {version('opentelemetry-util-genai')}, "
-          f"opentelemetry-sdk {version('opentelemetry-sdk')}")
+    print(
+        f"opentelemetry-util-genai {version('opentelemetry-util-genai')}, "
+        f"opentelemetry-sdk {version('opentelemetry-sdk')}"
+    )
     print(f"CPU µs per chat span, median of {blocks} blocks x {iterations}:")
     floor = statistics.median(costs["bare SDK"])
     for name in names:
