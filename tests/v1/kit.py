@@ -11,6 +11,7 @@ import random
 from collections.abc import AsyncGenerator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Any
 
 from agentscope.agent import ReActAgent
@@ -21,6 +22,10 @@ from agentscope.model._model_usage import ChatUsage
 from agentscope.tool import Toolkit, ToolResponse
 from opentelemetry import trace
 from opentelemetry.sdk.trace import SpanProcessor
+
+# The AgentScope release under test, for the few facts of AgentScope itself
+# that changed between the releases the suite runs on (1.0.8 and 1.0.21).
+AGENTSCOPE_VERSION = tuple(int(part) for part in metadata.version("agentscope").split(".")[:3])
 
 
 @dataclass

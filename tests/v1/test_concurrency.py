@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
-from importlib import metadata
 
 from tests.spantree import build_trees
 from tests.v1.kit import (
+    AGENTSCOPE_VERSION,
     Script,
     Step,
     call_with,
@@ -17,9 +17,7 @@ from tests.v1.kit import (
     random_two_tool_rounds,
 )
 
-HOOK_FLAG_ON_INSTANCE = tuple(
-    int(part) for part in metadata.version("agentscope").split(".")[:3]
-) >= (1, 0, 19)
+HOOK_FLAG_ON_INSTANCE = AGENTSCOPE_VERSION >= (1, 0, 19)
 
 EXPECTED_CALL = (
     "invoke_agent Friday",

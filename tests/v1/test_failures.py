@@ -15,6 +15,7 @@ from opentelemetry.trace import StatusCode
 
 from tests.spantree import Node, build_trees
 from tests.v1.kit import (
+    AGENTSCOPE_VERSION,
     GatedScript,
     Script,
     StartedSpans,
@@ -198,7 +199,8 @@ def test_agent_reply_error_propagates_unchanged(traced) -> None:
 # ``metadata["_is_interrupted"]``. The call still did not complete, so its
 # spans are marked cancelled.
 
-INTERRUPTED = {"_is_interrupted": True}
+# AgentScope 1.0.8 flagged the message `is_interrupted`; 1.0.9 renamed it.
+INTERRUPTED = {"is_interrupted" if AGENTSCOPE_VERSION < (1, 0, 9) else "_is_interrupted": True}
 ONE_ROUND = ("invoke_agent Friday", [("react step", [("chat scripted-model", [])])])
 
 

@@ -18,7 +18,15 @@ from opentelemetry.trace import StatusCode
 
 from tests.conftest import Traced
 from tests.spantree import build_trees
-from tests.v1.kit import Script, ScriptedChatModel, Step, call_with, current_script, make_agent
+from tests.v1.kit import (
+    AGENTSCOPE_VERSION,
+    Script,
+    ScriptedChatModel,
+    Step,
+    call_with,
+    current_script,
+    make_agent,
+)
 from tests.v1.kit import two_tool_rounds as rounds
 
 
@@ -39,25 +47,28 @@ OTELSCOPE_TREE = (
         ("react step", [("chat scripted-model", [])]),
     ],
 )
-NATIVE_TREE = (
-    "invoke_agent Friday",
-    [
-        ("format openai", []),
-        ("chat scripted-model", []),
-        ("execute_tool get_weather", []),
-        ("format openai", []),
-        ("chat scripted-model", []),
-        ("execute_tool get_weather", []),
-        ("format openai", []),
-        ("chat scripted-model", []),
-    ],
-)
+# AgentScope's own span names: GenAI-style in recent releases, function
+# names in early 1.x ones (1.0.8 is the oldest the suite runs on).
+if AGENTSCOPE_VERSION >= (1, 0, 9):
+    NATIVE_REPLY, NATIVE_FORMAT = "invoke_agent Friday", "format openai"
+    NATIVE_CHAT, NATIVE_TOOL = "chat scripted-model", "execute_tool get_weather"
+else:
+    NATIVE_REPLY, NATIVE_FORMAT = "ReActAgent.reply", "OpenAIChatFormatter.format"
+    NATIVE_CHAT, NATIVE_TOOL = "NativelyTracedModel.__call__", "call_tool_function"
+NATIVE_ROUND = [(NATIVE_FORMAT, []), (NATIVE_CHAT, []), (NATIVE_TOOL, [])]
+NATIVE_TREE = (NATIVE_REPLY, [*NATIVE_ROUND, *NATIVE_ROUND, *NATIVE_ROUND[:2]])
 
 
 def route_native_spans(monkeypatch, provider) -> None:
-    monkeypatch.setattr(
-        _trace, "_get_tracer", lambda: provider.get_tracer("agentscope", agentscope.__version__)
-    )
+    def native_tracer(*args, **kwargs):
+        return provider.get_tracer("agentscope", agentscope.__version__)
+
+    if hasattr(_trace, "_get_tracer"):
+        monkeypatch.setattr(_trace, "_get_tracer", native_tracer)
+    else:  # earlier releases ask the global API for a tracer on every call
+        import opentelemetry.trace
+
+        monkeypatch.setattr(opentelemetry.trace, "get_tracer", native_tracer)
 
 
 async def call_with_native_tracing(agent, script) -> tuple[str, bool]:

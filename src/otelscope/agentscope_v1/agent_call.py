@@ -68,12 +68,9 @@ def _note_interruption(call: AgentCall, cancel_requests_before: int, result: Any
 
 
 def _cancel_requests() -> int:
-    """Cancellation requests pending on the running task (Python 3.11+).
-
-    AgentScope 1.x catches the ``CancelledError`` of an interrupted reply
-    without ``uncancel()``, so the count stays raised after the call; on
-    Python 3.10 only the reply's ``_is_interrupted`` flag tells.
-    """
+    """Cancellation requests pending on the running task: AgentScope 1.x
+    catches the ``CancelledError`` of an interrupted reply without
+    ``uncancel()``, so the count stays raised after the call."""
     task = asyncio.current_task()
     cancelling = getattr(task, "cancelling", None)
     return cancelling() if cancelling is not None else 0

@@ -63,7 +63,10 @@ def tool_info(toolkit: Any, tool_call: Any) -> ToolInfo:
 def is_interrupted_reply(message: Any) -> bool:
     """1.x turns a cancelled reply into a message flagged in its metadata."""
     metadata = getattr(message, "metadata", None)
-    return isinstance(metadata, Mapping) and metadata.get("_is_interrupted") is True
+    # The key was `is_interrupted` before it became `_is_interrupted`.
+    return isinstance(metadata, Mapping) and any(
+        metadata.get(key) is True for key in ("_is_interrupted", "is_interrupted")
+    )
 
 
 def is_interrupted_tool_response(response: Any) -> bool:

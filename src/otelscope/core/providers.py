@@ -25,7 +25,7 @@ _PREFIXES: Final = (
     ("Ollama", "ollama"),
     ("DeepSeek", "deepseek"),
     ("XAI", "x_ai"),
-    ("Moonshot", "moonshot"),
+    ("Moonshot", "moonshot_ai"),
     ("MiniMax", "minimax"),
     ("Volcengine", "volcengine"),
 )
