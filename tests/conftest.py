@@ -9,6 +9,8 @@ from collections.abc import Iterator
 os.environ.setdefault("AGENTSCOPE_DISABLE_CONSOLE_OUTPUT", "true")
 
 import pytest
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -20,22 +22,41 @@ guard.set_strict(True)
 
 
 class Traced:
-    """A tracer provider with an in-memory exporter, and otelscope on it."""
+    """Tracer and meter providers with in-memory readers, and otelscope on them."""
 
     def __init__(self) -> None:
         self.exporter = InMemorySpanExporter()
         self.provider = TracerProvider()
         self.provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        self.metric_reader = InMemoryMetricReader()
+        self.meter_provider = MeterProvider(metric_readers=[self.metric_reader])
         self.instrumentor = AgentScopeInstrumentor()
+
+    def instrument(self) -> None:
+        self.instrumentor.instrument(
+            tracer_provider=self.provider, meter_provider=self.meter_provider
+        )
 
     def spans(self):
         return list(self.exporter.get_finished_spans())
+
+    def metrics(self) -> dict[str, list]:
+        """Metric name -> its data points, from otelscope's meter only."""
+        data = self.metric_reader.get_metrics_data()
+        found: dict[str, list] = {}
+        for resource in data.resource_metrics if data is not None else []:
+            for scope in resource.scope_metrics:
+                if scope.scope.name != "otelscope":
+                    continue
+                for metric in scope.metrics:
+                    found[metric.name] = list(metric.data.data_points)
+        return found
 
 
 @pytest.fixture
 def traced() -> Iterator[Traced]:
     state = Traced()
-    state.instrumentor.instrument(tracer_provider=state.provider)
+    state.instrument()
     try:
         yield state
     finally:

@@ -6,13 +6,14 @@ from collections.abc import Collection
 from importlib import metadata
 from typing import Any
 
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
     BaseInstrumentor,
 )
 
 from otelscope.core.attachment import AgentAttachments
 from otelscope.core.guard import report_internal_error
+from otelscope.core.metrics import Metrics
 from otelscope.core.patching import Patches
 from otelscope.core.telemetry import Telemetry
 from otelscope.package import _instruments
@@ -47,7 +48,13 @@ class AgentScopeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             tracer_provider=kwargs.get("tracer_provider"),
             schema_url=SCHEMA_URL,
         )
-        telemetry = Telemetry(tracer)
+        meter = metrics.get_meter(
+            "otelscope",
+            __version__,
+            meter_provider=kwargs.get("meter_provider"),
+            schema_url=SCHEMA_URL,
+        )
+        telemetry = Telemetry(tracer, Metrics(meter))
         patches = Patches()
         try:
             self._attachments = _install_adapter(agentscope_major_version(), telemetry, patches)

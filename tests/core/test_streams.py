@@ -118,7 +118,7 @@ def test_a_stream_closed_from_another_task_detaches_cleanly(caplog) -> None:
 
 def test_the_call_state_is_set_only_inside_steps() -> None:
     operation = Operation(tracer.start_span("op"))
-    call = AgentCall(object(), operation)
+    call = AgentCall(object(), "agent", operation)
     inside: list[AgentCall | None] = []
 
     async def source() -> AsyncGenerator[int, None]:

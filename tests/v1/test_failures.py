@@ -59,7 +59,15 @@ def agent_attributes(agent: ReActAgent) -> dict:
     }
 
 
-def round_attributes(number: int, **extra: str) -> dict:
+def tokens(model_calls: int) -> dict:
+    """otelscope's roll-up of the scripted model's usage (10 in, 5 out per call)."""
+    return {
+        "otelscope.usage.input_tokens": 10 * model_calls,
+        "otelscope.usage.output_tokens": 5 * model_calls,
+    }
+
+
+def round_attributes(number: int, **extra: str | int) -> dict:
     return {"gen_ai.operation.name": "react", "gen_ai.react.round": number, **extra}
 
 
@@ -154,10 +162,10 @@ def test_tool_error_becomes_an_error_text_and_the_reply_completes(traced) -> Non
     [tool] = root.find("execute_tool get_weather")
     assert tool.attributes == {**TOOL_BASE, "gen_ai.tool.call.id": "tf-1-0"}
     assert [r.attributes for r in root.children] == [
-        round_attributes(1, **{"gen_ai.react.finish_reason": "tool_calls"}),
-        round_attributes(2, **{"gen_ai.react.finish_reason": "stop"}),
+        round_attributes(1, **{"gen_ai.react.finish_reason": "tool_calls"}, **tokens(1)),
+        round_attributes(2, **{"gen_ai.react.finish_reason": "stop"}, **tokens(1)),
     ]
-    assert root.attributes == agent_attributes(agent)
+    assert root.attributes == {**agent_attributes(agent), **tokens(2)}
     assert all(node.status == StatusCode.UNSET for node in root.walk())
     assert all(list(node.span.events) == [] for node in root.walk())
 
@@ -259,7 +267,9 @@ def test_task_cancel_while_a_tool_waits_in_round_two(traced) -> None:
         ],
     )
     first, second = root.children
-    assert first.attributes == round_attributes(1, **{"gen_ai.react.finish_reason": "tool_calls"})
+    assert first.attributes == round_attributes(
+        1, **{"gen_ai.react.finish_reason": "tool_calls"}, **tokens(1)
+    )
     assert all(node.status == StatusCode.UNSET for node in first.walk())
     done_chat, cancelled_tool = second.children
     assert done_chat.status == StatusCode.UNSET
@@ -274,8 +284,8 @@ def test_task_cancel_while_a_tool_waits_in_round_two(traced) -> None:
         "gen_ai.tool.call.id": "cx-2-0",
         "error.type": "cancelled",
     }
-    assert second.attributes == round_attributes(2, **{"error.type": "cancelled"})
-    assert root.attributes == {**agent_attributes(agent), "error.type": "cancelled"}
+    assert second.attributes == round_attributes(2, **{"error.type": "cancelled"}, **tokens(1))
+    assert root.attributes == {**agent_attributes(agent), "error.type": "cancelled", **tokens(2)}
     for node in (root, second, cancelled_tool):
         assert_cancelled(node)
 
@@ -369,7 +379,7 @@ def test_streaming_tool_error_is_not_caught_by_agentscope_and_fails_the_call(tra
         "gen_ai.tool.call.id": "ts-1-0",
         "error.type": "KeyError",
     }
-    assert step.attributes == round_attributes(1, **{"error.type": "KeyError"})
+    assert step.attributes == round_attributes(1, **{"error.type": "KeyError"}, **tokens(1))
     for node in (root, step, tool):
         assert_failed(node, "KeyError", "KeyError: 'tool stream broke'")
 

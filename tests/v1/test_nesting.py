@@ -51,6 +51,19 @@ def test_an_agent_calling_itself_from_a_tool_gets_a_nested_call_with_its_own_rou
     assert [r.attributes["gen_ai.react.round"] for r in inner.children] == [1]
     assert [r.attributes["gen_ai.react.round"] for r in root.children] == [1, 2]
 
+    # Token roll-ups count the nested call's model call where it ran.
+    def rollup(node) -> tuple[int, int]:
+        return (
+            node.attributes["otelscope.usage.input_tokens"],
+            node.attributes["otelscope.usage.output_tokens"],
+        )
+
+    assert rollup(inner) == (10, 5)
+    assert [rollup(r) for r in root.children] == [(20, 10), (10, 5)]
+    assert rollup(root) == (30, 15)
+    # The standard keys stay on the model calls alone.
+    assert all("gen_ai.usage.input_tokens" not in n.attributes for n in (root, inner))
+
 
 def test_an_agent_called_inside_another_agents_reply_nests_under_that_call(traced) -> None:
     worker = make_agent(name="Worker")

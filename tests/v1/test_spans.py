@@ -32,6 +32,9 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         "gen_ai.agent.id": agent.id,
         "gen_ai.provider.name": "unknown",
         "gen_ai.request.model": "scripted-model",
+        # The roll-up of the three model calls (10 in, 5 out each).
+        "otelscope.usage.input_tokens": 30,
+        "otelscope.usage.output_tokens": 15,
     }
     rounds = root.children
     assert [r.attributes for r in rounds] == [
@@ -39,16 +42,22 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
             "gen_ai.operation.name": "react",
             "gen_ai.react.round": 1,
             "gen_ai.react.finish_reason": "tool_calls",
+            "otelscope.usage.input_tokens": 10,
+            "otelscope.usage.output_tokens": 5,
         },
         {
             "gen_ai.operation.name": "react",
             "gen_ai.react.round": 2,
             "gen_ai.react.finish_reason": "tool_calls",
+            "otelscope.usage.input_tokens": 10,
+            "otelscope.usage.output_tokens": 5,
         },
         {
             "gen_ai.operation.name": "react",
             "gen_ai.react.round": 3,
             "gen_ai.react.finish_reason": "stop",
+            "otelscope.usage.input_tokens": 10,
+            "otelscope.usage.output_tokens": 5,
         },
     ]
     chat = rounds[0].children[0]

@@ -202,9 +202,13 @@ def test_middleware_callbacks_without_call_state_do_nothing(traced) -> None:
     """Rule 2: an on_reasoning with no call of this agent in context is a
     pass-through (for instance a reply that started before instrumentation)."""
     agent = make_agent()
+    from opentelemetry.metrics import NoOpMeter
+
+    from otelscope.core.metrics import Metrics
     from otelscope.core.telemetry import Telemetry
 
-    middleware = OtelscopeMiddleware(Telemetry(traced.provider.get_tracer("test")))
+    telemetry = Telemetry(traced.provider.get_tracer("test"), Metrics(NoOpMeter("test")))
+    middleware = OtelscopeMiddleware(telemetry)
 
     async def inner(**kwargs):
         yield kwargs["tool_choice"]

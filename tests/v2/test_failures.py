@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from agentscope.agent import Agent, ReActConfig
 from agentscope.message import TextBlock, ToolResultBlock
+from opentelemetry.trace import StatusCode
 
 from tests.spantree import Node, build_trees
 from tests.v2.kit import (
@@ -179,16 +180,21 @@ def test_a_tool_error_becomes_an_error_result_and_the_reply_completes(traced) ->
         ],
     )
     # 2.x absorbs the tool's exception into an "error" ToolResponse: nothing
-    # raised through otelscope, and every span of the call ends UNSET today.
-    for node in root.walk():
-        assert_ok(node)
+    # is raised, the call completes, and only the tool's span is an error.
     tool = root.children[0].children[1]
+    for node in root.walk():
+        if node is not tool:
+            assert_ok(node)
+    assert tool.status == StatusCode.ERROR
+    assert tool.span.status.description == "tool broke"
+    assert list(tool.span.events) == []  # the exception itself never surfaced
     assert tool.attributes == {
         "gen_ai.operation.name": "execute_tool",
         "gen_ai.tool.name": "get_weather",
         "gen_ai.tool.call.id": "P-1-0",
         "gen_ai.tool.type": "function",
         "gen_ai.tool.description": "Get the weather of a city.",
+        "error.type": "tool_error",
     }
     assert [r.attributes["gen_ai.react.finish_reason"] for r in root.children] == [
         "tool_calls",
@@ -315,12 +321,22 @@ def test_cancellation_keeps_the_outcome_and_marks_what_was_running(
         "gen_ai.provider.name": "unknown",
         "gen_ai.request.model": "scripted-model",
         "error.type": "cancelled",
+        **rolled_up_tokens(case),
     }
     # Completed rounds before the cancelled one end as normal tool rounds.
     rounds = root.children
     assert [r.attributes["gen_ai.react.finish_reason"] for r in rounds[:-1]] == (
         ["tool_calls"] * (len(rounds) - 1)
     )
+
+
+def rolled_up_tokens(case) -> dict:
+    """The call's roll-up: 10 in / 5 out for each model call that completed
+    (a cancelled 2.x model call reports no usage)."""
+    done = sum(1 for name, expected in case.walk if name.startswith("chat") and expected == OK)
+    if done == 0:
+        return {}
+    return {"otelscope.usage.input_tokens": 10 * done, "otelscope.usage.output_tokens": 5 * done}
 
 
 @pytest.mark.parametrize(("name", "raise_cancelled"), cancellation_params())

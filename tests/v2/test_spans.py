@@ -39,6 +39,9 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         "gen_ai.agent.id": agent_id,
         "gen_ai.provider.name": "unknown",
         "gen_ai.request.model": "scripted-model",
+        # The roll-up of the three model calls (10 in, 5 out each).
+        "otelscope.usage.input_tokens": 30,
+        "otelscope.usage.output_tokens": 15,
     }
     rounds = root.children
     assert [r.attributes for r in rounds] == [
@@ -46,16 +49,22 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
             "gen_ai.operation.name": "react",
             "gen_ai.react.round": 1,
             "gen_ai.react.finish_reason": "tool_calls",
+            "otelscope.usage.input_tokens": 10,
+            "otelscope.usage.output_tokens": 5,
         },
         {
             "gen_ai.operation.name": "react",
             "gen_ai.react.round": 2,
             "gen_ai.react.finish_reason": "tool_calls",
+            "otelscope.usage.input_tokens": 10,
+            "otelscope.usage.output_tokens": 5,
         },
         {
             "gen_ai.operation.name": "react",
             "gen_ai.react.round": 3,
             "gen_ai.react.finish_reason": "stop",
+            "otelscope.usage.input_tokens": 10,
+            "otelscope.usage.output_tokens": 5,
         },
     ]
     chat = rounds[0].children[0]
@@ -109,3 +118,32 @@ def test_answer_forced_after_max_iters_is_a_round_of_its_own(traced) -> None:
         "tool_calls",
         "stop",
     ]
+
+
+def test_cache_token_counts_are_recorded_when_the_provider_reports_them(traced) -> None:
+    from tests.v2.kit import Script, Step
+
+    class CachingModel(ScriptedChatModel):
+        async def _call_api(self, *args, **kwargs):
+            response = await super()._call_api(*args, **kwargs)
+            response.usage.cache_input_tokens = 6
+            response.usage.cache_creation_input_tokens = 2
+            return response
+
+    asyncio.run(call_with(make_agent(model=CachingModel()), Script("c", [Step(text="hi")])))
+
+    [chat] = [s for s in traced.spans() if s.name == "chat scripted-model"]
+    assert chat.attributes["gen_ai.usage.input_tokens"] == 10
+    assert chat.attributes["gen_ai.usage.cache_read.input_tokens"] == 6
+    assert chat.attributes["gen_ai.usage.cache_creation.input_tokens"] == 2
+
+
+def test_zero_cache_counts_are_left_out(traced) -> None:
+    """2.x defaults both cache counts to 0 whether or not the provider caches."""
+    from tests.v2.kit import Script, Step
+
+    asyncio.run(call_with(make_agent(), Script("c", [Step(text="hi")])))
+
+    [chat] = [s for s in traced.spans() if s.name == "chat scripted-model"]
+    assert "gen_ai.usage.cache_read.input_tokens" not in chat.attributes
+    assert "gen_ai.usage.cache_creation.input_tokens" not in chat.attributes

@@ -71,6 +71,6 @@ def _fail(call: AgentCall, react_round: ReactRound, error: BaseException) -> Non
     try:
         if isinstance(error, asyncio.CancelledError):
             call.cancelled = True
-        react_round.operation.fail(error)
+        Telemetry.fail_round(react_round, error)
     except Exception:
         report_internal_error("ending a react step span")

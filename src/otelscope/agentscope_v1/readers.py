@@ -12,6 +12,7 @@ from typing import Any
 
 from otelscope.core.providers import provider_for_class
 from otelscope.core.telemetry import AgentInfo, ChatRequest, ChatResult, ToolInfo
+from otelscope.core.tool_call import ToolOutcome
 from otelscope.core.values import field, integer, number, text
 
 
@@ -69,8 +70,10 @@ def is_interrupted_reply(message: Any) -> bool:
     )
 
 
-def is_interrupted_tool_response(response: Any) -> bool:
-    return getattr(response, "is_interrupted", False) is True
+def tool_outcome(response: Any) -> ToolOutcome:
+    """1.x chunks are cumulative; each says whether the tool was interrupted.
+    (1.x reports a tool's exception only as text, so it is not read as one.)"""
+    return ToolOutcome(interrupted=getattr(response, "is_interrupted", False) is True)
 
 
 def _tool_description(toolkit: Any, name: str) -> str | None:

@@ -33,7 +33,7 @@ def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
             except BaseException as error:
                 safely("ending a failed execute_tool span", operation.fail, error)
                 raise
-            observer = ToolStream(operation, readers.is_interrupted_tool_response)
+            observer = ToolStream(operation, readers.tool_outcome)
             return traced_stream(responses, operation, observer)
 
         return call_tool_function

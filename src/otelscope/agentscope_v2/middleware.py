@@ -145,11 +145,11 @@ class _RoundPart:
     def failed(self, error: BaseException) -> None:
         if isinstance(error, asyncio.CancelledError):
             self._call.cancelled = True
-        self._round.operation.fail(error)
+        Telemetry.fail_round(self._round, error)
 
     def closed(self) -> None:
         self._call.cancelled = True
-        self._round.operation.cancel()
+        Telemetry.fail_round(self._round, None)
 
 
 class _FrontOfList:

@@ -12,6 +12,7 @@ from typing import Any
 
 from otelscope.core.providers import provider_for_class
 from otelscope.core.telemetry import AgentInfo, ChatRequest, ChatResult, ToolInfo
+from otelscope.core.tool_call import ToolOutcome
 from otelscope.core.values import field, integer, number, text
 
 # 2.x agents carry no id of their own (`state.session_id` names a
@@ -65,8 +66,17 @@ def chat_result(response: Any) -> ChatResult:
         finish_reasons=(reason,) if reason else None,
         input_tokens=integer(getattr(usage, "input_tokens", None)),
         output_tokens=integer(getattr(usage, "output_tokens", None)),
+        # 2.x defaults both cache counts to 0, and a provider that does not
+        # cache reports 0 too: only a positive count says something.
+        cache_read_input_tokens=_positive(getattr(usage, "cache_input_tokens", None)),
+        cache_creation_input_tokens=_positive(getattr(usage, "cache_creation_input_tokens", None)),
         interrupted=reason == _INTERRUPTED,
     )
+
+
+def _positive(value: Any) -> int | None:
+    count = integer(value)
+    return count if count is not None and count > 0 else None
 
 
 def is_final_chunk(response: Any) -> bool:
@@ -82,12 +92,21 @@ def tool_info(toolkit: Any, tool_call: Any) -> ToolInfo:
     )
 
 
-def tool_interrupted(item: Any) -> bool | None:
-    """Whether a final ``ToolResponse`` says the tool was interrupted; chunks
-    before it (``ToolChunk``) say nothing."""
+def tool_outcome(item: Any) -> ToolOutcome | None:
+    """How the tool call ended, from its final ``ToolResponse`` (the chunks
+    before it say nothing). 2.x turns a tool's exception into an ``error``
+    response whose text is the exception's message."""
     if type(item).__name__ != "ToolResponse":
         return None
-    return str(getattr(item, "state", "")) == _INTERRUPTED
+    state = str(getattr(item, "state", ""))
+    if state == "error":
+        return ToolOutcome(error=_text_of(getattr(item, "content", None)) or "tool error")
+    return ToolOutcome(interrupted=state == _INTERRUPTED)
+
+
+def _text_of(blocks: Any) -> str | None:
+    texts = [getattr(block, "text", None) for block in blocks or ()]
+    return text("\n".join(t for t in texts if isinstance(t, str)))
 
 
 def is_interrupted_reply_end(event: Any) -> bool:

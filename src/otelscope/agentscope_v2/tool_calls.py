@@ -30,7 +30,7 @@ def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
             chunks = original(self, tool_call, *args, **kwargs)
             if operation is None:
                 return chunks
-            return traced_stream(chunks, operation, ToolStream(operation, readers.tool_interrupted))
+            return traced_stream(chunks, operation, ToolStream(operation, readers.tool_outcome))
 
         return call_tool
 

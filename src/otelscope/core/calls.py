@@ -36,25 +36,57 @@ from opentelemetry import trace
 from otelscope.core.operation import Operation
 
 
+class TokenTally:
+    """Tokens used by the model calls inside a call or a round."""
+
+    __slots__ = ("input", "output", "reported")
+
+    def __init__(self) -> None:
+        self.input = 0
+        self.output = 0
+        # False until a model call inside reported any usage at all: "no
+        # usage known" is left out rather than recorded as zero.
+        self.reported = False
+
+    def add(self, input_tokens: int | None, output_tokens: int | None) -> None:
+        if input_tokens is None and output_tokens is None:
+            return
+        self.reported = True
+        self.input += input_tokens or 0
+        self.output += output_tokens or 0
+
+
 class ReactRound:
     """One reasoning-acting round of an agent call."""
 
-    __slots__ = ("acted", "number", "operation")
+    __slots__ = ("acted", "number", "operation", "tokens")
 
     def __init__(self, operation: Operation, number: int) -> None:
         self.operation = operation
         self.number = number
         # Set when the round ran a tool; decides `gen_ai.react.finish_reason`.
         self.acted = False
+        self.tokens = TokenTally()
 
 
 class AgentCall:
     """The state of one agent invocation, owned by the task that runs it."""
 
-    __slots__ = ("agent", "cancelled", "operation", "round", "rounds")
+    __slots__ = (
+        "agent",
+        "agent_name",
+        "cancelled",
+        "operation",
+        "parent",
+        "parent_round",
+        "round",
+        "rounds",
+        "tokens",
+    )
 
-    def __init__(self, agent: object, operation: Operation) -> None:
+    def __init__(self, agent: object, agent_name: str, operation: Operation) -> None:
         self.agent = agent
+        self.agent_name = agent_name
         self.operation = operation
         self.round: ReactRound | None = None
         self.rounds = 0
@@ -62,6 +94,11 @@ class AgentCall:
         # then absorbed (AgentScope 1.x turns a cancelled reply into a normal
         # "interrupted" message), so the call can still be marked cancelled.
         self.cancelled = False
+        self.tokens = TokenTally()
+        # The call (and its round) this call runs inside, if any: a nested
+        # agent's tokens count toward the caller's roll-up too.
+        self.parent = _current_call.get()
+        self.parent_round = self.parent.round if self.parent is not None else None
 
 
 _current_call: ContextVar[AgentCall | None] = ContextVar("otelscope_agent_call", default=None)

@@ -25,6 +25,7 @@ AGENT_NAME: Final = "gen_ai.agent.name"
 AGENT_ID: Final = "gen_ai.agent.id"
 
 REQUEST_MODEL: Final = "gen_ai.request.model"
+RESPONSE_MODEL: Final = "gen_ai.response.model"
 REQUEST_TEMPERATURE: Final = "gen_ai.request.temperature"
 REQUEST_MAX_TOKENS: Final = "gen_ai.request.max_tokens"
 REQUEST_TOP_P: Final = "gen_ai.request.top_p"
@@ -36,6 +37,19 @@ RESPONSE_TIME_TO_FIRST_CHUNK: Final = "gen_ai.response.time_to_first_chunk"
 
 USAGE_INPUT_TOKENS: Final = "gen_ai.usage.input_tokens"
 USAGE_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
+# Both are already counted in `gen_ai.usage.input_tokens`.
+USAGE_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"
+USAGE_CACHE_CREATION_INPUT_TOKENS: Final = "gen_ai.usage.cache_creation.input_tokens"
+
+# otelscope's own roll-up of the tokens used by every model call inside an
+# agent call or a ReAct round (nested agents included). Named apart from
+# `gen_ai.usage.*`, which a backend would otherwise add to the children's.
+ROLLUP_INPUT_TOKENS: Final = "otelscope.usage.input_tokens"
+ROLLUP_OUTPUT_TOKENS: Final = "otelscope.usage.output_tokens"
+
+TOKEN_TYPE: Final = "gen_ai.token.type"
+TOKEN_TYPE_INPUT: Final = "input"
+TOKEN_TYPE_OUTPUT: Final = "output"
 
 TOOL_NAME: Final = "gen_ai.tool.name"
 TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
@@ -48,7 +62,27 @@ REACT_FINISH_REASON: Final = "gen_ai.react.finish_reason"
 REACT_FINISH_TOOL_CALLS: Final = "tool_calls"
 REACT_FINISH_STOP: Final = "stop"
 
+# Metrics.
+METRIC_OPERATION_DURATION: Final = "gen_ai.client.operation.duration"
+METRIC_TOKEN_USAGE: Final = "gen_ai.client.token.usage"
+METRIC_TIME_TO_FIRST_CHUNK: Final = "gen_ai.client.operation.time_to_first_chunk"
+METRIC_INVOKE_AGENT_DURATION: Final = "gen_ai.invoke_agent.duration"
+METRIC_EXECUTE_TOOL_DURATION: Final = "gen_ai.execute_tool.duration"
+
+# The conventions' recommended explicit bucket boundaries.
+DURATION_BUCKETS: Final = (
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+)  # fmt: skip
+AGENT_DURATION_BUCKETS: Final = (
+    0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 51.2, 102.4, 204.8, 409.6,
+)  # fmt: skip
+TOKEN_BUCKETS: Final = (
+    1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+)  # fmt: skip
+
 ERROR_TYPE: Final = "error.type"
 # `error.type` of an operation that was cancelled (task cancel, interrupt,
 # timeout) rather than failed: low-cardinality and distinct from any exception.
 ERROR_TYPE_CANCELLED: Final = "cancelled"
+# `error.type` of a tool whose failure the framework turned into a result.
+ERROR_TYPE_TOOL_ERROR: Final = "tool_error"

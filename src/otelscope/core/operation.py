@@ -9,15 +9,15 @@ stream closed, an exception, the enclosing call ending) need no coordination.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable
 
-from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Span, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
 from otelscope.core import conventions as conv
+from otelscope.core.guard import report_internal_error
 
 
 def error_type_of(error: BaseException) -> str:
@@ -32,33 +32,35 @@ def error_type_of(error: BaseException) -> str:
 
 
 class Operation:
-    """A started span plus the context that makes it the parent of nested work."""
+    """A started span plus the context that makes it the parent of nested work.
 
-    __slots__ = ("context", "ended", "span")
+    ``on_end`` (set by the span core) is told once, after the span ended,
+    with the ``error.type`` it ended with (None for success): that is where
+    metrics are recorded, so every path that ends a span records them too.
+    """
+
+    __slots__ = ("context", "ended", "on_end", "span", "started")
 
     def __init__(self, span: Span) -> None:
         self.span = span
         self.context = trace.set_span_in_context(span)
         self.ended = False
+        self.on_end: Callable[[Operation, str | None], None] | None = None
+        self.started = time.perf_counter()
 
     def set(self, key: str, value: AttributeValue | None) -> None:
         """Set an attribute, skipping values that are unknown."""
         if value is not None and not self.ended:
             self.span.set_attribute(key, value)
 
-    @contextmanager
-    def current(self) -> Iterator[None]:
-        """Make this span the current one for the duration of the block.
-
-        Only use around code that does not suspend across a ``yield`` to a
-        consumer: an async generator may be closed from another task, where
-        detaching a token attached here would fail.
-        """
-        token = otel_context.attach(self.context)
-        try:
-            yield
-        finally:
-            otel_context.detach(token)
+    def duration(self) -> float:
+        """Seconds from start to end: the span's own times when the SDK
+        recorded them (so a duration metric equals the span's duration)."""
+        start = getattr(self.span, "start_time", None)
+        end = getattr(self.span, "end_time", None)
+        if isinstance(start, int) and isinstance(end, int):
+            return (end - start) / 1e9
+        return time.perf_counter() - self.started
 
     def stop(self) -> None:
         """End the span as a success."""
@@ -66,6 +68,7 @@ class Operation:
             return
         self.ended = True
         self.span.end()
+        self._notify(None)
 
     def fail(self, error: BaseException) -> None:
         """End the span as failed by ``error`` (cancellation counts as cancelled)."""
@@ -75,10 +78,23 @@ class Operation:
         if self.ended:
             return
         self.ended = True
-        self.span.set_attribute(conv.ERROR_TYPE, error_type_of(error))
+        error_type = error_type_of(error)
+        self.span.set_attribute(conv.ERROR_TYPE, error_type)
         self.span.record_exception(error)
         self.span.set_status(Status(StatusCode.ERROR, _describe(error)))
         self.span.end()
+        self._notify(error_type)
+
+    def fail_as(self, error_type: str, description: str) -> None:
+        """End the span as failed where the framework reported the failure
+        instead of raising it (a tool error turned into a result)."""
+        if self.ended:
+            return
+        self.ended = True
+        self.span.set_attribute(conv.ERROR_TYPE, error_type)
+        self.span.set_status(Status(StatusCode.ERROR, description))
+        self.span.end()
+        self._notify(error_type)
 
     def cancel(self) -> None:
         """End the span as cancelled: it did not complete, and nothing failed."""
@@ -88,6 +104,15 @@ class Operation:
         self.span.set_attribute(conv.ERROR_TYPE, conv.ERROR_TYPE_CANCELLED)
         self.span.set_status(Status(StatusCode.ERROR, "cancelled"))
         self.span.end()
+        self._notify(conv.ERROR_TYPE_CANCELLED)
+
+    def _notify(self, error_type: str | None) -> None:
+        if self.on_end is None:
+            return
+        try:
+            self.on_end(self, error_type)
+        except Exception:
+            report_internal_error("recording metrics")
 
 
 def _describe(error: BaseException) -> str:

@@ -14,7 +14,8 @@ from opentelemetry.trace import Span, SpanKind, Tracer
 from opentelemetry.util.types import AttributeValue
 
 from otelscope.core import conventions as conv
-from otelscope.core.calls import AgentCall, ReactRound
+from otelscope.core.calls import AgentCall, ReactRound, TokenTally, current_call
+from otelscope.core.metrics import Metrics
 from otelscope.core.operation import Operation
 
 
@@ -45,9 +46,12 @@ class ChatResult:
     """What a model reported about its response."""
 
     response_id: str | None = None
+    response_model: str | None = None
     finish_reasons: tuple[str, ...] | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cache_creation_input_tokens: int | None = None
     # A response that the framework built from a cancellation (AgentScope 2.x
     # returns an "interrupted" response instead of raising).
     interrupted: bool = False
@@ -63,28 +67,39 @@ class ToolInfo:
 
 
 class ChatOperation(Operation):
-    """A model call; tracks the time to the first streamed chunk."""
+    """A model call; tracks the time to the first streamed chunk and what the
+    model reported, for the span, the metrics and the token roll-up."""
 
-    __slots__ = ("_first_chunk_seen", "_started")
+    __slots__ = ("metric_attributes", "result", "tallies", "time_to_first_chunk")
 
-    def __init__(self, span: Span) -> None:
+    def __init__(self, span: Span, metric_attributes: dict[str, AttributeValue]) -> None:
         super().__init__(span)
-        self._started = time.monotonic()
-        self._first_chunk_seen = False
+        self.metric_attributes = metric_attributes
+        self.time_to_first_chunk: float | None = None
+        self.result: ChatResult | None = None
+        # The call and round this model call belongs to, whose roll-ups it feeds.
+        call = current_call()
+        self.tallies = _tallies_of(call, call.round if call is not None else None)
 
     def chunk_arrived(self) -> None:
         """Record the time to the first chunk of a streamed response."""
-        if not self._first_chunk_seen:
-            self._first_chunk_seen = True
-            self.set(conv.RESPONSE_TIME_TO_FIRST_CHUNK, time.monotonic() - self._started)
+        if self.time_to_first_chunk is None:
+            self.time_to_first_chunk = time.perf_counter() - self.started
+            self.set(conv.RESPONSE_TIME_TO_FIRST_CHUNK, self.time_to_first_chunk)
 
     def finish(self, result: ChatResult | None) -> None:
         """Record what the model reported and end the span."""
         if result is not None:
+            self.result = result
             self.set(conv.RESPONSE_ID, result.response_id)
+            self.set(conv.RESPONSE_MODEL, result.response_model)
             self.set(conv.RESPONSE_FINISH_REASONS, result.finish_reasons)
             self.set(conv.USAGE_INPUT_TOKENS, result.input_tokens)
             self.set(conv.USAGE_OUTPUT_TOKENS, result.output_tokens)
+            self.set(conv.USAGE_CACHE_READ_INPUT_TOKENS, result.cache_read_input_tokens)
+            self.set(conv.USAGE_CACHE_CREATION_INPUT_TOKENS, result.cache_creation_input_tokens)
+            for tally in self.tallies:
+                tally.add(result.input_tokens, result.output_tokens)
             if result.interrupted:
                 self.cancel()
                 return
@@ -92,10 +107,11 @@ class ChatOperation(Operation):
 
 
 class Telemetry:
-    """Starts and ends every span otelscope makes, with one tracer."""
+    """Starts and ends every span otelscope makes, and records the metrics."""
 
-    def __init__(self, tracer: Tracer) -> None:
+    def __init__(self, tracer: Tracer, metrics: Metrics) -> None:
         self._tracer = tracer
+        self._metrics = metrics
 
     # -- agent calls --------------------------------------------------------
 
@@ -110,23 +126,32 @@ class Telemetry:
         span = self._tracer.start_span(
             f"{conv.OP_INVOKE_AGENT} {info.name}", kind=SpanKind.INTERNAL, attributes=attributes
         )
-        return AgentCall(agent, Operation(span))
+        operation = Operation(span)
+        metric_attributes: dict[str, AttributeValue] = {conv.AGENT_NAME: info.name}
+        _put(metric_attributes, conv.REQUEST_MODEL, info.model)
+        record = self._metrics.agent_call
+        operation.on_end = lambda op, error_type: record(
+            metric_attributes, op.duration(), error_type
+        )
+        return AgentCall(agent, info.name, operation)
 
     def end_agent_call(self, call: AgentCall, error: BaseException | None = None) -> None:
         """End the call and whatever round of it is still open, the same way:
         a round open when its call fails or is cancelled did not complete."""
         open_round, call.round = call.round, None
+        completed = error is None and not call.cancelled
+        if open_round is not None:
+            if completed:
+                self.end_round(open_round)
+            else:
+                self.fail_round(open_round, error)
+        _put_rollup(call.operation, call.tokens)
+        _pass_tokens_up(call)
         if error is not None:
-            if open_round is not None:
-                open_round.operation.fail(error)
             call.operation.fail(error)
         elif call.cancelled:
-            if open_round is not None:
-                open_round.operation.cancel()
             call.operation.cancel()
         else:
-            if open_round is not None:
-                self.end_round(open_round)
             call.operation.stop()
 
     # -- ReAct rounds -------------------------------------------------------
@@ -155,24 +180,36 @@ class Telemetry:
     def end_round(self, react_round: ReactRound) -> None:
         finish = conv.REACT_FINISH_TOOL_CALLS if react_round.acted else conv.REACT_FINISH_STOP
         react_round.operation.set(conv.REACT_FINISH_REASON, finish)
+        _put_rollup(react_round.operation, react_round.tokens)
         react_round.operation.stop()
+
+    @staticmethod
+    def fail_round(react_round: ReactRound, error: BaseException | None) -> None:
+        """End a round that did not complete: failed by ``error``, or
+        cancelled when there is none."""
+        _put_rollup(react_round.operation, react_round.tokens)
+        if error is None:
+            react_round.operation.cancel()
+        else:
+            react_round.operation.fail(error)
 
     # -- model and tool calls -----------------------------------------------
 
     def start_chat(self, request: ChatRequest) -> ChatOperation:
-        attributes: dict[str, AttributeValue] = {
+        metric_attributes: dict[str, AttributeValue] = {
             conv.OPERATION_NAME: conv.OP_CHAT,
             conv.PROVIDER_NAME: request.provider,
-            conv.REQUEST_STREAM: request.stream,
         }
-        _put(attributes, conv.REQUEST_MODEL, request.model)
+        _put(metric_attributes, conv.REQUEST_MODEL, request.model)
+        attributes = {**metric_attributes, conv.REQUEST_STREAM: request.stream}
         _put(attributes, conv.REQUEST_TEMPERATURE, request.temperature)
         _put(attributes, conv.REQUEST_MAX_TOKENS, request.max_tokens)
         _put(attributes, conv.REQUEST_TOP_P, request.top_p)
         name = f"{conv.OP_CHAT} {request.model}" if request.model else conv.OP_CHAT
-        return ChatOperation(
-            self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
-        )
+        span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        operation = ChatOperation(span, metric_attributes)
+        operation.on_end = self._model_call_ended
+        return operation
 
     def start_tool(self, info: ToolInfo) -> Operation:
         attributes: dict[str, AttributeValue] = {
@@ -185,7 +222,54 @@ class Telemetry:
         span = self._tracer.start_span(
             f"{conv.OP_EXECUTE_TOOL} {info.name}", kind=SpanKind.INTERNAL, attributes=attributes
         )
-        return Operation(span)
+        operation = Operation(span)
+        metric_attributes: dict[str, AttributeValue] = {
+            conv.TOOL_NAME: info.name,
+            conv.TOOL_TYPE: conv.TOOL_TYPE_FUNCTION,
+        }
+        call = current_call()
+        if call is not None:
+            metric_attributes[conv.AGENT_NAME] = call.agent_name
+        record = self._metrics.tool_call
+        operation.on_end = lambda op, error_type: record(
+            metric_attributes, op.duration(), error_type
+        )
+        return operation
+
+    def _model_call_ended(self, operation: Operation, error_type: str | None) -> None:
+        assert isinstance(operation, ChatOperation)
+        result = operation.result
+        attributes = operation.metric_attributes
+        if result is not None and result.response_model is not None:
+            attributes = {**attributes, conv.RESPONSE_MODEL: result.response_model}
+        self._metrics.model_call(
+            attributes,
+            operation.duration(),
+            error_type,
+            input_tokens=result.input_tokens if result is not None else None,
+            output_tokens=result.output_tokens if result is not None else None,
+            time_to_first_chunk=operation.time_to_first_chunk,
+        )
+
+
+def _put_rollup(operation: Operation, tokens: TokenTally) -> None:
+    if tokens.reported:
+        operation.set(conv.ROLLUP_INPUT_TOKENS, tokens.input)
+        operation.set(conv.ROLLUP_OUTPUT_TOKENS, tokens.output)
+
+
+def _pass_tokens_up(call: AgentCall) -> None:
+    """A nested call's tokens count toward its caller's call and round."""
+    if not call.tokens.reported:
+        return
+    for tally in _tallies_of(call.parent, call.parent_round):
+        tally.add(call.tokens.input, call.tokens.output)
+
+
+def _tallies_of(call: AgentCall | None, react_round: ReactRound | None) -> tuple[TokenTally, ...]:
+    if call is None:
+        return ()
+    return (call.tokens,) if react_round is None else (call.tokens, react_round.tokens)
 
 
 def _put(attributes: dict[str, AttributeValue], key: str, value: AttributeValue | None) -> None:

@@ -3,30 +3,45 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from otelscope.core import conventions as conv
 from otelscope.core.operation import Operation
 
 
+@dataclass(frozen=True)
+class ToolOutcome:
+    """How a tool call ended, as its final response reports it."""
+
+    interrupted: bool = False
+    # The framework's message when it turned the tool's failure into a result.
+    error: str | None = None
+
+
 class ToolStream:
-    """Observes the items a tool call yields; ``interrupted(item)`` says
-    whether an item reports the tool as interrupted (None: it does not say)."""
+    """Observes the items a tool call yields; ``outcome_of(item)`` reads how
+    the call ended from an item that says so (None: this item does not)."""
 
-    __slots__ = ("_interrupted", "_is_interrupted", "_operation")
+    __slots__ = ("_operation", "_outcome", "_outcome_of")
 
-    def __init__(self, operation: Operation, interrupted: Callable[[Any], bool | None]) -> None:
+    def __init__(
+        self, operation: Operation, outcome_of: Callable[[Any], ToolOutcome | None]
+    ) -> None:
         self._operation = operation
-        self._is_interrupted = interrupted
-        self._interrupted = False
+        self._outcome_of = outcome_of
+        self._outcome = ToolOutcome()
 
     def item(self, item: Any) -> None:
-        verdict = self._is_interrupted(item)
-        if verdict is not None:
-            self._interrupted = verdict
+        outcome = self._outcome_of(item)
+        if outcome is not None:
+            self._outcome = outcome
 
     def finished(self) -> None:
-        if self._interrupted:
+        if self._outcome.interrupted:
             self._operation.cancel()
+        elif self._outcome.error is not None:
+            self._operation.fail_as(conv.ERROR_TYPE_TOOL_ERROR, self._outcome.error)
         else:
             self._operation.stop()
 

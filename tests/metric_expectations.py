@@ -1,0 +1,84 @@
+"""Exact metric points of one traced agent call, shared by both lines' tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otelscope.core import conventions as conv
+
+CHAT = {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": "unknown",
+    "gen_ai.request.model": "scripted-model",
+}
+
+
+def points_by_attributes(points: list[Any]) -> dict[frozenset, Any]:
+    return {frozenset(point.attributes.items()): point for point in points}
+
+
+def assert_histogram(
+    point: Any, buckets: tuple[float, ...], count: int, total: float | None = None
+) -> None:
+    """Bucket boundaries and count, and the sum where the test knows it."""
+    assert tuple(point.explicit_bounds) == tuple(float(b) for b in buckets)
+    assert point.count == count
+    if total is not None:
+        assert point.sum == total
+
+
+def span_seconds(span: Any) -> float:
+    return (span.end_time - span.start_time) / 1e9
+
+
+def assert_two_tool_round_call(traced: Any, agent_name: str) -> None:
+    """Metrics of one call with 3 model calls (10 in / 5 out each) and 2 tools."""
+    metrics = traced.metrics()
+    spans = {span.name: [] for span in traced.spans()}
+    for span in traced.spans():
+        spans[span.name].append(span)
+
+    [duration] = metrics[conv.METRIC_OPERATION_DURATION]
+    assert dict(duration.attributes) == CHAT
+    chat_seconds = sum(span_seconds(s) for s in spans["chat scripted-model"])
+    assert_histogram(duration, conv.DURATION_BUCKETS, 3)
+    assert abs(duration.sum - chat_seconds) < 1e-9
+
+    usage = points_by_attributes(metrics[conv.METRIC_TOKEN_USAGE])
+    assert set(usage) == {
+        frozenset({**CHAT, "gen_ai.token.type": "input"}.items()),
+        frozenset({**CHAT, "gen_ai.token.type": "output"}.items()),
+    }
+    assert_histogram(
+        usage[frozenset({**CHAT, "gen_ai.token.type": "input"}.items())],
+        conv.TOKEN_BUCKETS,
+        3,
+        30,
+    )
+    assert_histogram(
+        usage[frozenset({**CHAT, "gen_ai.token.type": "output"}.items())],
+        conv.TOKEN_BUCKETS,
+        3,
+        15,
+    )
+
+    [agent] = metrics[conv.METRIC_INVOKE_AGENT_DURATION]
+    assert dict(agent.attributes) == {
+        "gen_ai.agent.name": agent_name,
+        "gen_ai.request.model": "scripted-model",
+    }
+    [agent_span] = spans[f"invoke_agent {agent_name}"]
+    assert_histogram(agent, conv.AGENT_DURATION_BUCKETS, 1, span_seconds(agent_span))
+
+    [tool] = metrics[conv.METRIC_EXECUTE_TOOL_DURATION]
+    assert dict(tool.attributes) == {
+        "gen_ai.tool.name": "get_weather",
+        "gen_ai.tool.type": "function",
+        "gen_ai.agent.name": agent_name,
+    }
+    tool_seconds = sum(span_seconds(s) for s in spans["execute_tool get_weather"])
+    assert_histogram(tool, conv.DURATION_BUCKETS, 2)
+    assert abs(tool.sum - tool_seconds) < 1e-9
+
+    # Not streamed: no time to first chunk.
+    assert conv.METRIC_TIME_TO_FIRST_CHUNK not in metrics
