@@ -1,6 +1,7 @@
 """otelscope: truthful OpenTelemetry traces for AgentScope agents."""
 
+from otelscope.core.conversation import conversation
 from otelscope.instrumentor import AgentScopeInstrumentor
 from otelscope.version import __version__
 
-__all__ = ["AgentScopeInstrumentor", "__version__"]
+__all__ = ["AgentScopeInstrumentor", "__version__", "conversation"]

@@ -253,3 +253,38 @@ class StartedSpans(SpanProcessor):
 
     def on_start(self, span: Any, parent_context: Any = None) -> None:
         self.span_ids.append(span.context.span_id)
+
+
+def run_id() -> str:
+    """The ``gen_ai.conversation.id`` of a call the application did not name:
+    AgentScope 1.x's run id (``agentscope.init(run_id=...)``, else one per
+    process), as the running context sees it."""
+    import agentscope
+
+    return agentscope._config.run_id
+
+
+# -- Helpers for multi-agent workflows -------------------------------------------
+
+
+class OwnScriptChatModel(ScriptedChatModel):
+    """A ScriptedChatModel that follows its own ``script``, whatever script the
+    calling context holds: one per agent when several agents take turns in
+    one workflow (or in tasks that share the workflow's context)."""
+
+    def __init__(self, script: Script, stream: bool = False, **generate_kwargs: Any) -> None:
+        super().__init__(stream=stream, **generate_kwargs)
+        self.script = script
+
+    async def __call__(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
+        token = current_script.set(self.script)
+        try:
+            return await super().__call__(messages, *args, **kwargs)
+        finally:
+            current_script.reset(token)
+
+
+def make_scripted_agent(name: str, *steps: Step, tag: str | None = None) -> ReActAgent:
+    """An agent whose model follows a script of its own (``tag`` defaults to
+    the agent's name: the city its tool calls ask about)."""
+    return make_agent(name=name, model=OwnScriptChatModel(Script(tag or name, list(steps))))

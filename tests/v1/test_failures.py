@@ -25,19 +25,24 @@ from tests.v1.kit import (
     make_agent,
     make_gated_toolkit,
     make_toolkit,
+    run_id,
 )
 
+# A call the application did not name is in AgentScope's conversation: the
+# run id, one per process (no test sets another in the main context).
 CHAT_BASE = {
     "gen_ai.operation.name": "chat",
     "gen_ai.provider.name": "unknown",
     "gen_ai.request.model": "scripted-model",
     "gen_ai.request.stream": False,
+    "gen_ai.conversation.id": run_id(),
 }
 TOOL_BASE = {
     "gen_ai.operation.name": "execute_tool",
     "gen_ai.tool.name": "get_weather",
     "gen_ai.tool.type": "function",
     "gen_ai.tool.description": "Get the weather of a city.",
+    "gen_ai.conversation.id": run_id(),
 }
 
 
@@ -56,6 +61,7 @@ def agent_attributes(agent: ReActAgent) -> dict:
         "gen_ai.agent.id": agent.id,
         "gen_ai.provider.name": "unknown",
         "gen_ai.request.model": "scripted-model",
+        "gen_ai.conversation.id": run_id(),
     }
 
 
@@ -68,7 +74,12 @@ def tokens(model_calls: int) -> dict:
 
 
 def round_attributes(number: int, **extra: str | int) -> dict:
-    return {"gen_ai.operation.name": "react", "gen_ai.react.round": number, **extra}
+    return {
+        "gen_ai.operation.name": "react",
+        "gen_ai.react.round": number,
+        "gen_ai.conversation.id": run_id(),
+        **extra,
+    }
 
 
 def assert_failed(node: Node, error_type: str, description: str) -> None:
@@ -464,6 +475,7 @@ def test_interrupted_custom_agent_is_marked_cancelled(traced, flag_interrupt) ->
         "gen_ai.operation.name": "invoke_agent",
         "gen_ai.agent.name": "Waiter",
         "gen_ai.agent.id": agent.id,
+        "gen_ai.conversation.id": run_id(),
         "error.type": "cancelled",
     }
     assert_cancelled(root)

@@ -7,7 +7,7 @@ import asyncio
 from opentelemetry.trace import SpanKind, StatusCode
 
 from tests.spantree import build_trees
-from tests.v1.kit import ScriptedChatModel, call_with, make_agent, two_tool_rounds
+from tests.v1.kit import ScriptedChatModel, call_with, make_agent, run_id, two_tool_rounds
 
 ROUND_SHAPE = [
     ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
@@ -26,12 +26,15 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
     assert root.shape() == ("invoke_agent Friday", ROUND_SHAPE)
 
     assert root.span.kind == SpanKind.INTERNAL
+    # Every span of the call is in AgentScope's conversation: the run id.
+    conversation = run_id()
     assert root.attributes == {
         "gen_ai.operation.name": "invoke_agent",
         "gen_ai.agent.name": "Friday",
         "gen_ai.agent.id": agent.id,
         "gen_ai.provider.name": "unknown",
         "gen_ai.request.model": "scripted-model",
+        "gen_ai.conversation.id": conversation,
         # The roll-up of the three model calls (10 in, 5 out each).
         "otelscope.usage.input_tokens": 30,
         "otelscope.usage.output_tokens": 15,
@@ -41,6 +44,7 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         {
             "gen_ai.operation.name": "react",
             "gen_ai.react.round": 1,
+            "gen_ai.conversation.id": conversation,
             "gen_ai.react.finish_reason": "tool_calls",
             "otelscope.usage.input_tokens": 10,
             "otelscope.usage.output_tokens": 5,
@@ -48,6 +52,7 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         {
             "gen_ai.operation.name": "react",
             "gen_ai.react.round": 2,
+            "gen_ai.conversation.id": conversation,
             "gen_ai.react.finish_reason": "tool_calls",
             "otelscope.usage.input_tokens": 10,
             "otelscope.usage.output_tokens": 5,
@@ -55,6 +60,7 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         {
             "gen_ai.operation.name": "react",
             "gen_ai.react.round": 3,
+            "gen_ai.conversation.id": conversation,
             "gen_ai.react.finish_reason": "stop",
             "otelscope.usage.input_tokens": 10,
             "otelscope.usage.output_tokens": 5,
@@ -70,6 +76,7 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 64,
         "gen_ai.request.top_p": 0.9,
+        "gen_ai.conversation.id": conversation,
         "gen_ai.response.id": "resp-Paris",
         "gen_ai.usage.input_tokens": 10,
         "gen_ai.usage.output_tokens": 5,
@@ -82,6 +89,7 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         "gen_ai.tool.call.id": "Paris-1-0",
         "gen_ai.tool.type": "function",
         "gen_ai.tool.description": "Get the weather of a city.",
+        "gen_ai.conversation.id": conversation,
     }
     assert all(node.status == StatusCode.UNSET for node in root.walk())
     # The tool's own code ran with its execute_tool span as the current span.

@@ -19,10 +19,13 @@ from tests.v1.kit import (
     call_with,
     current_script,
     make_agent,
+    run_id,
     two_tool_rounds,
 )
 
 TTFC = "gen_ai.response.time_to_first_chunk"
+# Chat spans inside an agent call carry its conversation (1.x: the run id); a
+# model called directly, outside any call, carries none.
 STREAM_CHAT = {
     "gen_ai.operation.name": "chat",
     "gen_ai.provider.name": "unknown",
@@ -79,6 +82,7 @@ def test_streamed_reply_equals_unstreamed_and_chat_spans_describe_the_stream(tra
         # Usage comes from the last chunk: the earlier text chunks carry none.
         assert without_ttfc(chat) == {
             **STREAM_CHAT,
+            "gen_ai.conversation.id": run_id(),
             "gen_ai.response.id": "resp-Oslo",
             "gen_ai.usage.input_tokens": 10,
             "gen_ai.usage.output_tokens": 5,
@@ -151,6 +155,7 @@ def test_stream_source_error_fails_the_spans_and_propagates_unchanged(
     assert without_ttfc(chat) == {
         **STREAM_CHAT,
         "gen_ai.request.model": "broken-stream",
+        "gen_ai.conversation.id": run_id(),
         "error.type": "ValueError",
     }
     for node in root.walk():

@@ -363,3 +363,63 @@ def assert_ok(node: Any) -> None:
     assert node.status == StatusCode.UNSET, node.name
     assert "error.type" not in node.attributes
     assert node.span.events == ()
+
+
+def conversation_id(agent: Agent) -> str:
+    """The ``gen_ai.conversation.id`` of a call of ``agent`` the application
+    did not name: AgentScope 2.x's session id of the agent's state."""
+    return agent.state.session_id
+
+
+# -- Helpers for multi-agent workflows -----------------------------------------
+
+
+@dataclass
+class CallTool(Step):
+    """A model response that calls the tool ``name`` with ``arguments`` as
+    given (``Step.tools`` always asks for a city), e.g. a pipeline's own tool."""
+
+    name: str = ""
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+class OwnScriptChatModel(ScriptedChatModel):
+    """A ScriptedChatModel that follows its own ``script``, whatever script the
+    calling context holds: one per agent when several agents take turns in
+    one workflow (or run in tasks that share the workflow's context)."""
+
+    def __init__(self, script: Script, stream: bool = False, **parameters: Any) -> None:
+        super().__init__(stream=stream, **parameters)
+        self.script = script
+
+    async def _call_api(
+        self,
+        model_name: str,
+        messages: list[Msg],
+        tools: Any = None,
+        tool_choice: Any = None,
+        **kwargs: Any,
+    ) -> ChatResponse | AsyncGenerator[ChatResponse, None]:
+        script = self.script
+        step = script.steps[min(script.calls_made, len(script.steps) - 1)]
+        if isinstance(step, CallTool):
+            script.calls_made += 1
+            call = ToolCallBlock(
+                id=f"{script.tag}-{script.calls_made}-0",
+                name=step.name,
+                input=json.dumps(step.arguments),
+            )
+            return ChatResponse(
+                content=[call], is_last=True, usage=usage(), id=f"resp-{script.tag}"
+            )
+        token = current_script.set(script)
+        try:
+            return await super()._call_api(model_name, messages, tools, tool_choice, **kwargs)
+        finally:
+            current_script.reset(token)
+
+
+def make_scripted_agent(name: str, *steps: Step, tag: str | None = None) -> Agent:
+    """An agent whose model follows a script of its own (``tag`` defaults to
+    the agent's name: the city its tool calls ask about)."""
+    return make_agent(name=name, model=OwnScriptChatModel(Script(tag or name, list(steps))))

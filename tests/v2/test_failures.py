@@ -40,6 +40,7 @@ from tests.v2.kit import (
     assert_failed,
     assert_ok,
     call_with,
+    conversation_id,
     make_agent,
     make_toolkit,
     no_middleware_left,
@@ -87,6 +88,7 @@ async def raised_by(awaitable: Awaitable[Any]) -> BaseException:
 def test_a_model_error_propagates_unchanged_and_fails_every_span_up_to_the_agent(traced) -> None:
     seen: dict[str, tuple[Any, ...]] = {}
     traced_spans: list[Any] = []
+    traced_agent: Agent | None = None
     for run in ("traced", "untraced"):
         error = ValueError("boom")
         script = Script("P", [Step(error=error)])
@@ -104,6 +106,7 @@ def test_a_model_error_propagates_unchanged_and_fails_every_span_up_to_the_agent
         assert no_middleware_left(agent)
         if run == "traced":
             traced_spans = traced.spans()
+            traced_agent = agent
             traced.instrumentor.uninstrument()
 
     assert seen["traced"] == seen["untraced"]
@@ -117,16 +120,21 @@ def test_a_model_error_propagates_unchanged_and_fails_every_span_up_to_the_agent
     [chat] = react_round.children
     for node in (root, react_round, chat):
         assert_failed(node, "ValueError", "ValueError: boom", "boom")
+    # Every span of the call is in the traced agent's session.
+    assert traced_agent is not None
+    conversation = conversation_id(traced_agent)
     assert chat.attributes == {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "unknown",
         "gen_ai.request.model": "scripted-model",
         "gen_ai.request.stream": False,
+        "gen_ai.conversation.id": conversation,
         "error.type": "ValueError",
     }
     assert react_round.attributes == {
         "gen_ai.operation.name": "react",
         "gen_ai.react.round": 1,
+        "gen_ai.conversation.id": conversation,
         "error.type": "ValueError",
     }
     assert root.attributes == {
@@ -135,6 +143,7 @@ def test_a_model_error_propagates_unchanged_and_fails_every_span_up_to_the_agent
         "gen_ai.agent.id": root.attributes["gen_ai.agent.id"],
         "gen_ai.provider.name": "unknown",
         "gen_ai.request.model": "scripted-model",
+        "gen_ai.conversation.id": conversation,
         "error.type": "ValueError",
     }
 
@@ -146,6 +155,7 @@ def test_a_tool_error_becomes_an_error_result_and_the_reply_completes(traced) ->
     seen: dict[str, tuple[Any, ...]] = {}
     traced_spans: list[Any] = []
     tool_span_parents: list[int] = []
+    traced_agent: Agent | None = None
     for run in ("traced", "untraced"):
         script = Script(
             "P",
@@ -160,6 +170,7 @@ def test_a_tool_error_becomes_an_error_result_and_the_reply_completes(traced) ->
         if run == "traced":
             traced_spans = traced.spans()
             tool_span_parents = list(script.tool_parents)
+            traced_agent = agent
             traced.instrumentor.uninstrument()
 
     assert seen["traced"] == seen["untraced"]
@@ -188,12 +199,14 @@ def test_a_tool_error_becomes_an_error_result_and_the_reply_completes(traced) ->
     assert tool.status == StatusCode.ERROR
     assert tool.span.status.description == "tool broke"
     assert list(tool.span.events) == []  # the exception itself never surfaced
+    assert traced_agent is not None
     assert tool.attributes == {
         "gen_ai.operation.name": "execute_tool",
         "gen_ai.tool.name": "get_weather",
         "gen_ai.tool.call.id": "P-1-0",
         "gen_ai.tool.type": "function",
         "gen_ai.tool.description": "Get the weather of a city.",
+        "gen_ai.conversation.id": conversation_id(traced_agent),
         "error.type": "tool_error",
     }
     assert [r.attributes["gen_ai.react.finish_reason"] for r in root.children] == [
@@ -240,8 +253,11 @@ CANCELLATIONS = {
 }
 
 
-async def run_cancellation(case: Cancellation, raise_cancelled: bool) -> tuple[Any, ...]:
-    """Run the scenario once; return what the caller got and what ran."""
+async def run_cancellation(
+    case: Cancellation, raise_cancelled: bool
+) -> tuple[tuple[Any, ...], Agent]:
+    """Run the scenario once; return what the caller got and what ran, and
+    the agent that ran it."""
     gate = Gate()
     tool = GatedWeather(gate, on_runs=(2,) if case.where == "tool" else ())
     model = GatedChatModel(gate, on_calls=(1,) if case.where == "model" else ())
@@ -262,7 +278,7 @@ async def run_cancellation(case: Cancellation, raise_cancelled: bool) -> tuple[A
         outcome = await outcome_of(task)
     assert gate.arrived.is_set()
     assert no_middleware_left(agent)
-    return outcome, script.calls_made, tool.runs
+    return (outcome, script.calls_made, tool.runs), agent
 
 
 def expected_outcome(case: Cancellation, raise_cancelled: bool) -> tuple[Any, ...]:
@@ -273,15 +289,16 @@ def expected_outcome(case: Cancellation, raise_cancelled: bool) -> tuple[Any, ..
     return ("raised", asyncio.CancelledError, "")
 
 
-def cancelled_tree(traced, case: Cancellation, raise_cancelled: bool) -> Node:
-    """Run the scenario traced, then untraced; check the caller saw the same."""
+def cancelled_tree(traced, case: Cancellation, raise_cancelled: bool) -> tuple[Node, Agent]:
+    """Run the scenario traced, then untraced; check the caller saw the same.
+    Return the traced call's tree and its agent."""
     open_spans = OpenSpans()
     traced.provider.add_span_processor(open_spans)
-    seen = asyncio.run(run_cancellation(case, raise_cancelled))
+    seen, agent = asyncio.run(run_cancellation(case, raise_cancelled))
     spans = traced.spans()
     assert open_spans.names() == []  # every span of the call ended
     traced.instrumentor.uninstrument()
-    seen_untraced = asyncio.run(run_cancellation(case, raise_cancelled))
+    seen_untraced, _ = asyncio.run(run_cancellation(case, raise_cancelled))
 
     assert seen == seen_untraced
     calls, runs = (1, 0) if case.where == "model" else (2, 2)
@@ -289,7 +306,7 @@ def cancelled_tree(traced, case: Cancellation, raise_cancelled: bool) -> Node:
     assert traced.spans() == spans
     [root] = build_trees(spans)
     assert root.shape() == case.shape
-    return root
+    return root, agent
 
 
 def cancellation_params() -> list[Any]:
@@ -305,7 +322,7 @@ def test_cancellation_keeps_the_outcome_and_marks_what_was_running(
     traced, name: str, raise_cancelled: bool
 ) -> None:
     case = CANCELLATIONS[name]
-    root = cancelled_tree(traced, case, raise_cancelled)
+    root, agent = cancelled_tree(traced, case, raise_cancelled)
 
     nodes = list(root.walk())
     assert [n.name for n in nodes] == [name for name, _ in case.walk]
@@ -320,6 +337,7 @@ def test_cancellation_keeps_the_outcome_and_marks_what_was_running(
         "gen_ai.agent.id": root.attributes["gen_ai.agent.id"],
         "gen_ai.provider.name": "unknown",
         "gen_ai.request.model": "scripted-model",
+        "gen_ai.conversation.id": conversation_id(agent),
         "error.type": "cancelled",
         **rolled_up_tokens(case),
     }
@@ -344,7 +362,7 @@ def test_cancellation_marks_the_open_react_step_cancelled(
     traced, name: str, raise_cancelled: bool
 ) -> None:
     case = CANCELLATIONS[name]
-    root = cancelled_tree(traced, case, raise_cancelled)
+    root, _ = cancelled_tree(traced, case, raise_cancelled)
 
     [open_round] = [
         node

@@ -10,6 +10,7 @@ from tests.spantree import build_trees
 from tests.v2.kit import (
     ScriptedChatModel,
     call_with,
+    conversation_id,
     make_agent,
     reply_text,
     two_tool_rounds,
@@ -33,12 +34,15 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
     assert root.span.kind == SpanKind.INTERNAL
     agent_id = root.attributes["gen_ai.agent.id"]
     assert isinstance(agent_id, str) and len(agent_id) == 16
+    # Every span of the call is in AgentScope's conversation: the agent's session.
+    conversation = conversation_id(agent)
     assert root.attributes == {
         "gen_ai.operation.name": "invoke_agent",
         "gen_ai.agent.name": "Friday",
         "gen_ai.agent.id": agent_id,
         "gen_ai.provider.name": "unknown",
         "gen_ai.request.model": "scripted-model",
+        "gen_ai.conversation.id": conversation,
         # The roll-up of the three model calls (10 in, 5 out each).
         "otelscope.usage.input_tokens": 30,
         "otelscope.usage.output_tokens": 15,
@@ -48,6 +52,7 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         {
             "gen_ai.operation.name": "react",
             "gen_ai.react.round": 1,
+            "gen_ai.conversation.id": conversation,
             "gen_ai.react.finish_reason": "tool_calls",
             "otelscope.usage.input_tokens": 10,
             "otelscope.usage.output_tokens": 5,
@@ -55,6 +60,7 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         {
             "gen_ai.operation.name": "react",
             "gen_ai.react.round": 2,
+            "gen_ai.conversation.id": conversation,
             "gen_ai.react.finish_reason": "tool_calls",
             "otelscope.usage.input_tokens": 10,
             "otelscope.usage.output_tokens": 5,
@@ -62,6 +68,7 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         {
             "gen_ai.operation.name": "react",
             "gen_ai.react.round": 3,
+            "gen_ai.conversation.id": conversation,
             "gen_ai.react.finish_reason": "stop",
             "otelscope.usage.input_tokens": 10,
             "otelscope.usage.output_tokens": 5,
@@ -77,6 +84,7 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         "gen_ai.request.temperature": 0.2,
         "gen_ai.request.max_tokens": 64,
         "gen_ai.request.top_p": 0.9,
+        "gen_ai.conversation.id": conversation,
         "gen_ai.response.id": "resp-Paris",
         "gen_ai.response.finish_reasons": ["completed"],
         "gen_ai.usage.input_tokens": 10,
@@ -90,6 +98,7 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         "gen_ai.tool.call.id": "Paris-1-0",
         "gen_ai.tool.type": "function",
         "gen_ai.tool.description": "Get the weather of a city.",
+        "gen_ai.conversation.id": conversation,
     }
     assert all(node.status == StatusCode.UNSET for node in root.walk())
     tool_spans = [n.span.context.span_id for n in root.find("execute_tool get_weather")]

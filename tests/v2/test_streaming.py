@@ -30,6 +30,7 @@ from tests.v2.kit import (
     assert_failed,
     assert_ok,
     call_with,
+    conversation_id,
     current_script,
     make_agent,
     make_toolkit,
@@ -65,7 +66,11 @@ def span_seconds(node: Any) -> float:
     return (node.span.end_time - node.span.start_time) / 1e9
 
 
-def assert_streamed_chat(node: Any, response_id: str = "resp-Paris") -> None:
+def assert_streamed_chat(
+    node: Any, response_id: str = "resp-Paris", conversation: str | None = None
+) -> None:
+    """A completed streamed chat span; ``conversation`` is the id it carries
+    inside an agent call (a model called directly carries none)."""
     attributes = node.attributes
     first_chunk = attributes["gen_ai.response.time_to_first_chunk"]
     assert isinstance(first_chunk, float)
@@ -80,6 +85,7 @@ def assert_streamed_chat(node: Any, response_id: str = "resp-Paris") -> None:
         "gen_ai.response.finish_reasons": ["completed"],
         "gen_ai.usage.input_tokens": 10,
         "gen_ai.usage.output_tokens": 5,
+        **({} if conversation is None else {"gen_ai.conversation.id": conversation}),
     }
     assert_ok(node)
 
@@ -102,7 +108,7 @@ def test_a_streamed_reply_gives_the_same_text_and_tree_as_a_non_streamed_one(tra
     chats = root.find("chat scripted-model")
     assert len(chats) == 2
     for chat in chats:
-        assert_streamed_chat(chat)
+        assert_streamed_chat(chat, conversation=conversation_id(agent))
     for node in root.walk():
         assert_ok(node)
     assert [r.attributes["gen_ai.react.finish_reason"] for r in root.children] == [
@@ -411,6 +417,7 @@ def test_a_streaming_tool_runs_inside_its_execute_tool_span(traced) -> None:
         "gen_ai.tool.call.id": "Oslo-1-0",
         "gen_ai.tool.type": "function",
         "gen_ai.tool.description": "Stream the weather of a city.",
+        "gen_ai.conversation.id": conversation_id(agent),
     }
     # Every step of the tool's generator ran under its execute_tool span.
     assert script.tool_parents == [tool.span.context.span_id] * 3

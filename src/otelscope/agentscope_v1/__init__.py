@@ -7,6 +7,10 @@ Where each span comes from:
   ``_summarizing``, the answer forced after ``max_iters`` (``react_rounds``)
 - ``chat``: every model class's own ``__call__`` (``model_calls``)
 - ``execute_tool``: ``Toolkit.call_tool_function`` (``tool_calls``)
+- ``embeddings``: every embedding class's own ``__call__`` (``embedding_calls``)
+- ``invoke_workflow``: ``sequential_pipeline`` / ``fanout_pipeline`` (also
+  run by ``SequentialPipeline`` / ``FanoutPipeline``) and ``MsgHub``'s
+  ``async with`` (``workflows``)
 
 1.x hooks are deliberately not used: their runner keeps a re-entrancy flag on
 the agent instance and skips hooks for overlapping calls, deep-copies the
@@ -23,7 +27,7 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     from agentscope.agent import AgentBase, ReActAgent
     from agentscope.tool import Toolkit
 
-    from otelscope.agentscope_v1 import model_calls
+    from otelscope.agentscope_v1 import embedding_calls, model_calls, workflows
     from otelscope.agentscope_v1.agent_call import traced_agent_call
     from otelscope.agentscope_v1.react_rounds import traced_acting, traced_reasoning
     from otelscope.agentscope_v1.tool_calls import traced_tool_call
@@ -35,3 +39,5 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     patches.wrap(ReActAgent, "_summarizing", traced_reasoning(telemetry))
     patches.wrap(Toolkit, "call_tool_function", traced_tool_call(telemetry))
     model_calls.install(telemetry, patches)
+    embedding_calls.install(telemetry, patches)
+    workflows.install(telemetry, patches)

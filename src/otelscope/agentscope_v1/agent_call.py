@@ -8,7 +8,6 @@ per-instance re-entrancy flag that drops hooks under concurrency.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -16,6 +15,7 @@ from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
 from otelscope.core import calls
 from otelscope.core.calls import AgentCall
+from otelscope.core.cancellation import cancel_requests
 from otelscope.core.guard import report_internal_error, safely, suppressed
 from otelscope.core.streams import step_scope
 from otelscope.core.telemetry import Telemetry
@@ -29,14 +29,14 @@ def traced_agent_call(telemetry: Telemetry) -> Callable[[AgentCallMethod], Agent
             call = None if suppressed() else _start(telemetry, self)
             if call is None:
                 return await original(self, *args, **kwargs)
-            cancel_requests = _cancel_requests()
+            requests_before = cancel_requests()
             try:
                 with step_scope(call.operation, call), native_tracing_off():
                     result = await original(self, *args, **kwargs)
             except BaseException as error:
                 _end(telemetry, call, error)
                 raise
-            safely("reading an interruption", _note_interruption, call, cancel_requests, result)
+            safely("reading an interruption", _note_interruption, call, requests_before, result)
             _end(telemetry, call, None)
             return result
 
@@ -63,14 +63,5 @@ def _end(telemetry: Telemetry, call: AgentCall, error: BaseException | None) -> 
 def _note_interruption(call: AgentCall, cancel_requests_before: int, result: Any) -> None:
     """`__call__` swallows a cancellation (interrupt, task cancel, timeout)
     and answers with `handle_interrupt` instead: the call was still cancelled."""
-    if _cancel_requests() > cancel_requests_before or readers.is_interrupted_reply(result):
+    if cancel_requests() > cancel_requests_before or readers.is_interrupted_reply(result):
         call.cancelled = True
-
-
-def _cancel_requests() -> int:
-    """Cancellation requests pending on the running task: AgentScope 1.x
-    catches the ``CancelledError`` of an interrupted reply without
-    ``uncancel()``, so the count stays raised after the call."""
-    task = asyncio.current_task()
-    cancelling = getattr(task, "cancelling", None)
-    return cancelling() if cancelling is not None else 0

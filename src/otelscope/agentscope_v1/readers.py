@@ -10,8 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from otelscope.core.guard import report_internal_error
 from otelscope.core.providers import provider_for_class
-from otelscope.core.telemetry import AgentInfo, ChatRequest, ChatResult, ToolInfo
+from otelscope.core.telemetry import (
+    AgentInfo,
+    ChatRequest,
+    ChatResult,
+    EmbeddingsRequest,
+    EmbeddingsResult,
+    ToolInfo,
+)
 from otelscope.core.tool_call import ToolOutcome
 from otelscope.core.values import field, integer, number, text
 
@@ -23,7 +31,20 @@ def agent_info(agent: Any) -> AgentInfo:
         agent_id=text(getattr(agent, "id", None)),
         provider=provider_for_class(type(model)) if model is not None else None,
         model=text(getattr(model, "model_name", None)) if model is not None else None,
+        conversation_id=run_id(),
     )
+
+
+def run_id() -> str | None:
+    """1.x's run id: ``agentscope.init(run_id=...)`` sets it for the current
+    context (and the tasks started from it); otherwise one per process."""
+    try:
+        import agentscope
+
+        return text(agentscope._config.run_id)
+    except Exception:
+        report_internal_error("reading AgentScope's run id")
+        return None
 
 
 def chat_request(model: Any, kwargs: Mapping[str, Any]) -> ChatRequest:
@@ -49,6 +70,20 @@ def chat_result(response: Any) -> ChatResult:
         response_id=text(getattr(response, "id", None)),
         input_tokens=integer(getattr(usage, "input_tokens", None)),
         output_tokens=integer(getattr(usage, "output_tokens", None)),
+    )
+
+
+def embeddings_request(model: Any) -> EmbeddingsRequest:
+    return EmbeddingsRequest(
+        provider=provider_for_class(type(model)),
+        model=text(getattr(model, "model_name", None)),
+        dimensions=integer(getattr(model, "dimensions", None)),
+    )
+
+
+def embeddings_result(response: Any) -> EmbeddingsResult:
+    return EmbeddingsResult(
+        input_tokens=integer(getattr(getattr(response, "usage", None), "tokens", None))
     )
 
 

@@ -6,7 +6,11 @@ Where each span comes from:
   attached to an agent while ``Agent.reply`` / ``reply_stream`` runs
   (``agent_reply``);
 - ``chat``: ``ChatModelBase.__call__`` (``model_calls``);
-- ``execute_tool``: ``Toolkit.call_tool`` (``tool_calls``).
+- ``execute_tool``: ``Toolkit.call_tool`` (``tool_calls``);
+- ``embeddings``: ``EmbeddingModelBase.__call__`` and its overrides
+  (``embedding_calls``);
+- ``invoke_workflow``: ``GoalPipeline.reply_stream`` and
+  ``TeamPipeline.reply_stream`` (``workflows``).
 
 Model and tool calls are wrapped on the class rather than through the
 ``on_model_call`` / ``on_acting`` middleware hooks so that they are traced
@@ -26,7 +30,7 @@ def install(telemetry: Telemetry, patches: Patches) -> AgentAttachments:
     from agentscope.model import ChatModelBase
     from agentscope.tool import Toolkit
 
-    from otelscope.agentscope_v2 import middleware
+    from otelscope.agentscope_v2 import embedding_calls, middleware, workflows
     from otelscope.agentscope_v2.agent_reply import held_reply, held_reply_stream
     from otelscope.agentscope_v2.model_calls import ChatReaderV2
     from otelscope.agentscope_v2.tool_calls import traced_tool_call
@@ -38,4 +42,6 @@ def install(telemetry: Telemetry, patches: Patches) -> AgentAttachments:
     patches.wrap(Agent, "reply_stream", held_reply_stream(attachments))
     patches.wrap(ChatModelBase, "__call__", traced_model_call(telemetry, ChatReaderV2()))
     patches.wrap(Toolkit, "call_tool", traced_tool_call(telemetry))
+    embedding_calls.install(telemetry, patches)
+    workflows.install(telemetry, patches)
     return attachments

@@ -11,7 +11,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from otelscope.core.providers import provider_for_class
-from otelscope.core.telemetry import AgentInfo, ChatRequest, ChatResult, ToolInfo
+from otelscope.core.telemetry import (
+    AgentInfo,
+    ChatRequest,
+    ChatResult,
+    EmbeddingsRequest,
+    EmbeddingsResult,
+    ToolInfo,
+)
 from otelscope.core.tool_call import ToolOutcome
 from otelscope.core.values import field, integer, number, text
 
@@ -40,6 +47,7 @@ def agent_info(agent: Any) -> AgentInfo:
         agent_id=agent_id(agent),
         provider=provider_for_class(type(model)) if model is not None else None,
         model=text(getattr(model, "model", None)) if model is not None else None,
+        conversation_id=text(getattr(getattr(agent, "state", None), "session_id", None)),
     )
 
 
@@ -81,6 +89,20 @@ def _positive(value: Any) -> int | None:
 
 def is_final_chunk(response: Any) -> bool:
     return getattr(response, "is_last", False) is True
+
+
+def embeddings_request(model: Any) -> EmbeddingsRequest:
+    return EmbeddingsRequest(
+        provider=provider_for_class(type(model)),
+        model=text(getattr(model, "model", None)),
+        dimensions=integer(getattr(model, "dimensions", None)),
+    )
+
+
+def embeddings_result(response: Any) -> EmbeddingsResult:
+    return EmbeddingsResult(
+        input_tokens=integer(getattr(getattr(response, "usage", None), "tokens", None))
+    )
 
 
 def tool_info(toolkit: Any, tool_call: Any) -> ToolInfo:

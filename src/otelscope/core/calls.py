@@ -76,6 +76,7 @@ class AgentCall:
         "agent",
         "agent_name",
         "cancelled",
+        "conversation_id",
         "operation",
         "parent",
         "parent_round",
@@ -84,9 +85,17 @@ class AgentCall:
         "tokens",
     )
 
-    def __init__(self, agent: object, agent_name: str, operation: Operation) -> None:
+    def __init__(
+        self,
+        agent: object,
+        agent_name: str,
+        operation: Operation,
+        conversation_id: str | None = None,
+    ) -> None:
         self.agent = agent
         self.agent_name = agent_name
+        # Every span of the call carries it (`gen_ai.conversation.id`).
+        self.conversation_id = conversation_id
         self.operation = operation
         self.round: ReactRound | None = None
         self.rounds = 0

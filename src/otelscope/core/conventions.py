@@ -13,6 +13,10 @@ OP_INVOKE_AGENT: Final = "invoke_agent"
 OP_CHAT: Final = "chat"
 OP_EXECUTE_TOOL: Final = "execute_tool"
 OP_REACT: Final = "react"
+OP_EMBEDDINGS: Final = "embeddings"
+OP_INVOKE_WORKFLOW: Final = "invoke_workflow"
+
+WORKFLOW_NAME: Final = "gen_ai.workflow.name"
 
 # Span name of one reasoning-acting round; the conventions give it no model or
 # tool suffix because a round is not a call to a named thing.
@@ -20,6 +24,8 @@ REACT_STEP_SPAN_NAME: Final = "react step"
 
 OPERATION_NAME: Final = "gen_ai.operation.name"
 PROVIDER_NAME: Final = "gen_ai.provider.name"
+
+CONVERSATION_ID: Final = "gen_ai.conversation.id"
 
 AGENT_NAME: Final = "gen_ai.agent.name"
 AGENT_ID: Final = "gen_ai.agent.id"
@@ -51,6 +57,8 @@ TOKEN_TYPE: Final = "gen_ai.token.type"
 TOKEN_TYPE_INPUT: Final = "input"
 TOKEN_TYPE_OUTPUT: Final = "output"
 
+EMBEDDINGS_DIMENSION_COUNT: Final = "gen_ai.embeddings.dimension.count"
+
 TOOL_NAME: Final = "gen_ai.tool.name"
 TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
 TOOL_TYPE: Final = "gen_ai.tool.type"
@@ -68,6 +76,7 @@ METRIC_TOKEN_USAGE: Final = "gen_ai.client.token.usage"
 METRIC_TIME_TO_FIRST_CHUNK: Final = "gen_ai.client.operation.time_to_first_chunk"
 METRIC_INVOKE_AGENT_DURATION: Final = "gen_ai.invoke_agent.duration"
 METRIC_EXECUTE_TOOL_DURATION: Final = "gen_ai.execute_tool.duration"
+METRIC_WORKFLOW_DURATION: Final = "gen_ai.workflow.duration"
 
 # The conventions' recommended explicit bucket boundaries.
 DURATION_BUCKETS: Final = (
@@ -75,6 +84,9 @@ DURATION_BUCKETS: Final = (
 )  # fmt: skip
 AGENT_DURATION_BUCKETS: Final = (
     0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8, 25.6, 51.2, 102.4, 204.8, 409.6,
+)  # fmt: skip
+WORKFLOW_DURATION_BUCKETS: Final = (
+    1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200,
 )  # fmt: skip
 TOKEN_BUCKETS: Final = (
     1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,

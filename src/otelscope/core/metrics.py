@@ -18,7 +18,7 @@ Attributes = Mapping[str, AttributeValue]
 
 
 class Metrics:
-    """The five histograms otelscope records, made once per instrumentation."""
+    """The histograms otelscope records, made once per instrumentation."""
 
     def __init__(self, meter: Meter) -> None:
         self._operation_duration = meter.create_histogram(
@@ -45,12 +45,21 @@ class Metrics:
             description="The end-to-end duration of a single agent invocation.",
             explicit_bucket_boundaries_advisory=list(conv.AGENT_DURATION_BUCKETS),
         )
+        self._workflow_duration = meter.create_histogram(
+            conv.METRIC_WORKFLOW_DURATION,
+            unit="s",
+            description="GenAI workflow duration.",
+            explicit_bucket_boundaries_advisory=list(conv.WORKFLOW_DURATION_BUCKETS),
+        )
         self._tool_duration = meter.create_histogram(
             conv.METRIC_EXECUTE_TOOL_DURATION,
             unit="s",
             description="The duration of a single tool execution.",
             explicit_bucket_boundaries_advisory=list(conv.DURATION_BUCKETS),
         )
+
+    def workflow(self, attributes: Attributes, duration: float, error_type: str | None) -> None:
+        self._workflow_duration.record(duration, _with_error(attributes, error_type))
 
     def model_call(
         self,

@@ -1,7 +1,8 @@
-"""Tracing one model call, streamed or not, whatever the AgentScope line.
+"""Tracing one model call (chat or embeddings), streamed or not, whatever
+the AgentScope line.
 
-An adapter supplies a ``ChatReader`` that knows its line's model objects;
-the wrapper here owns the four guarded steps and the span's lifecycle.
+An adapter supplies a reader that knows its line's model objects; the
+wrapper here owns the four guarded steps and the span's lifecycle.
 """
 
 from __future__ import annotations
@@ -9,17 +10,35 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from contextlib import AbstractContextManager
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from otelscope.core.guard import report_internal_error, safely, suppressed
+from otelscope.core.operation import Operation
 from otelscope.core.streams import step_scope, traced_stream
-from otelscope.core.telemetry import ChatOperation, ChatRequest, ChatResult, Telemetry
+from otelscope.core.telemetry import (
+    ChatOperation,
+    ChatRequest,
+    ChatResult,
+    EmbeddingsOperation,
+    EmbeddingsRequest,
+    EmbeddingsResult,
+    Telemetry,
+)
 
 ModelCall = Callable[..., Coroutine[Any, Any, Any]]
+OperationT = TypeVar("OperationT", bound=Operation)
 
 
-class ChatReader(Protocol):
-    """What a model call means on one AgentScope line."""
+class ModelReader(Protocol):
+    def already_traced(self, model: Any) -> bool:
+        """Whether this call is part of a model call traced already (``super()``)."""
+
+    def scope(self, model: Any) -> AbstractContextManager[None]:
+        """Context held while the model's own code runs."""
+
+
+class ChatReader(ModelReader, Protocol):
+    """What a chat model call means on one AgentScope line."""
 
     def request(self, model: Any, kwargs: Mapping[str, Any]) -> ChatRequest: ...
 
@@ -28,26 +47,64 @@ class ChatReader(Protocol):
     def is_final_chunk(self, chunk: Any) -> bool:
         """Whether a streamed chunk holds the whole response so far."""
 
-    def already_traced(self, model: Any) -> bool:
-        """Whether this call is part of a model call traced already (``super()``)."""
 
-    def scope(self, model: Any) -> AbstractContextManager[None]:
-        """Context held while the model's own code runs."""
+class EmbeddingsReader(ModelReader, Protocol):
+    """What an embedding model call means on one AgentScope line."""
+
+    def request(self, model: Any) -> EmbeddingsRequest: ...
+
+    def result(self, response: Any) -> EmbeddingsResult: ...
 
 
 def traced_model_call(telemetry: Telemetry, reader: ChatReader) -> Callable[[ModelCall], ModelCall]:
+    def begin(model: Any, kwargs: Mapping[str, Any]) -> ChatOperation:
+        return telemetry.start_chat(reader.request(model, kwargs))
+
+    def end(operation: ChatOperation, response: Any) -> Any:
+        if inspect.isasyncgen(response):
+            stream = cast(AsyncGenerator[Any, None], response)
+            return traced_stream(stream, operation, ChatStream(operation, reader))
+        operation.finish(reader.result(response))
+        return response
+
+    return _traced_call("chat", reader, begin, end)
+
+
+def traced_embeddings_call(
+    telemetry: Telemetry, reader: EmbeddingsReader
+) -> Callable[[ModelCall], ModelCall]:
+    def begin(model: Any, kwargs: Mapping[str, Any]) -> EmbeddingsOperation:
+        return telemetry.start_embeddings(reader.request(model))
+
+    def end(operation: EmbeddingsOperation, response: Any) -> Any:
+        operation.finish(reader.result(response))
+        return response
+
+    return _traced_call("embeddings", reader, begin, end)
+
+
+def _traced_call(
+    kind: str,
+    reader: ModelReader,
+    begin: Callable[[Any, Mapping[str, Any]], OperationT],
+    end: Callable[[OperationT, Any], Any],
+) -> Callable[[ModelCall], ModelCall]:
     def wrap(original: ModelCall) -> ModelCall:
         async def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
-            operation = _start(telemetry, reader, self, kwargs)
+            operation = _start(kind, reader, begin, self, kwargs)
             if operation is None:
                 return await original(self, *args, **kwargs)
             try:
                 with step_scope(operation), reader.scope(self):
                     response = await original(self, *args, **kwargs)
             except BaseException as error:
-                safely("ending a failed chat span", operation.fail, error)
+                safely(f"ending a failed {kind} span", operation.fail, error)
                 raise
-            return _finish(operation, reader, response)
+            try:
+                return end(operation, response)
+            except Exception:
+                report_internal_error(f"ending a {kind} span")
+                return response
 
         return __call__
 
@@ -55,29 +112,21 @@ def traced_model_call(telemetry: Telemetry, reader: ChatReader) -> Callable[[Mod
 
 
 def _start(
-    telemetry: Telemetry, reader: ChatReader, model: Any, kwargs: Mapping[str, Any]
-) -> ChatOperation | None:
+    kind: str,
+    reader: ModelReader,
+    begin: Callable[[Any, Mapping[str, Any]], OperationT],
+    model: Any,
+    kwargs: Mapping[str, Any],
+) -> OperationT | None:
     if suppressed():
         return None
     try:
         if reader.already_traced(model):
             return None
-        return telemetry.start_chat(reader.request(model, kwargs))
+        return begin(model, kwargs)
     except Exception:
-        report_internal_error("starting a chat span")
+        report_internal_error(f"starting a {kind} span")
         return None
-
-
-def _finish(operation: ChatOperation, reader: ChatReader, response: Any) -> Any:
-    """End the span now, or hand the stream on traced; returns what the caller gets."""
-    try:
-        if inspect.isasyncgen(response):
-            stream = cast(AsyncGenerator[Any, None], response)
-            return traced_stream(stream, operation, ChatStream(operation, reader))
-        operation.finish(reader.result(response))
-    except Exception:
-        report_internal_error("ending a chat span")
-    return response
 
 
 class ChatStream:

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 ORIGINAL_ATTRIBUTE = "__otelscope_original__"
+
+# A class, or a module whose functions are replaced the same way.
+Owner = type | ModuleType
 
 
 class Patches:
@@ -24,7 +28,7 @@ class Patches:
 
     def wrap(
         self,
-        owner: type,
+        owner: Owner,
         name: str,
         make_wrapper: Callable[[Callable[..., Any]], Callable[..., Any]],
     ) -> None:
@@ -35,7 +39,7 @@ class Patches:
         setattr(wrapper, ORIGINAL_ATTRIBUTE, original)
         self.replace(owner, name, wrapper)
 
-    def replace(self, owner: type, name: str, value: object) -> None:
+    def replace(self, owner: Owner, name: str, value: object) -> None:
         """Set ``owner.name`` to ``value``, remembering what ``owner`` itself held."""
         if name in owner.__dict__:
             previous = owner.__dict__[name]

@@ -15,6 +15,7 @@ from opentelemetry.util.types import AttributeValue
 
 from otelscope.core import conventions as conv
 from otelscope.core.calls import AgentCall, ReactRound, TokenTally, current_call
+from otelscope.core.conversation import chosen_conversation_id
 from otelscope.core.metrics import Metrics
 from otelscope.core.operation import Operation
 
@@ -27,6 +28,8 @@ class AgentInfo:
     agent_id: str | None
     provider: str | None
     model: str | None
+    # The conversation as AgentScope names it (1.x run id, 2.x session id).
+    conversation_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,22 @@ class ChatResult:
     # A response that the framework built from a cancellation (AgentScope 2.x
     # returns an "interrupted" response instead of raising).
     interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class EmbeddingsRequest:
+    """What an embedding call asks for."""
+
+    provider: str
+    model: str | None
+    dimensions: int | None
+
+
+@dataclass(frozen=True)
+class EmbeddingsResult:
+    """What an embedding model reported."""
+
+    input_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +125,22 @@ class ChatOperation(Operation):
         self.stop()
 
 
+class EmbeddingsOperation(Operation):
+    """An embedding call; keeps its metric attributes and reported usage."""
+
+    __slots__ = ("input_tokens", "metric_attributes")
+
+    def __init__(self, span: Span, metric_attributes: dict[str, AttributeValue]) -> None:
+        super().__init__(span)
+        self.metric_attributes = metric_attributes
+        self.input_tokens: int | None = None
+
+    def finish(self, result: EmbeddingsResult) -> None:
+        self.input_tokens = result.input_tokens
+        self.set(conv.USAGE_INPUT_TOKENS, result.input_tokens)
+        self.stop()
+
+
 class Telemetry:
     """Starts and ends every span otelscope makes, and records the metrics."""
 
@@ -116,10 +151,15 @@ class Telemetry:
     # -- agent calls --------------------------------------------------------
 
     def start_agent_call(self, agent: object, info: AgentInfo) -> AgentCall:
+        conversation_id = chosen_conversation_id() or info.conversation_id
+        if conversation_id is None:
+            outer = current_call()
+            conversation_id = outer.conversation_id if outer is not None else None
         attributes: dict[str, AttributeValue] = {
             conv.OPERATION_NAME: conv.OP_INVOKE_AGENT,
             conv.AGENT_NAME: info.name,
         }
+        _put(attributes, conv.CONVERSATION_ID, conversation_id)
         _put(attributes, conv.AGENT_ID, info.agent_id)
         _put(attributes, conv.PROVIDER_NAME, info.provider)
         _put(attributes, conv.REQUEST_MODEL, info.model)
@@ -133,7 +173,7 @@ class Telemetry:
         operation.on_end = lambda op, error_type: record(
             metric_attributes, op.duration(), error_type
         )
-        return AgentCall(agent, info.name, operation)
+        return AgentCall(agent, info.name, operation, conversation_id)
 
     def end_agent_call(self, call: AgentCall, error: BaseException | None = None) -> None:
         """End the call and whatever round of it is still open, the same way:
@@ -154,6 +194,27 @@ class Telemetry:
         else:
             call.operation.stop()
 
+    # -- multi-agent workflows ------------------------------------------------
+
+    def start_workflow(self, name: str) -> Operation:
+        """A multi-agent run (pipeline, hub, team): the agents' calls inside
+        it nest under this span, so the whole run is one trace."""
+        attributes: dict[str, AttributeValue] = {
+            conv.OPERATION_NAME: conv.OP_INVOKE_WORKFLOW,
+            conv.WORKFLOW_NAME: name,
+        }
+        _put(attributes, conv.CONVERSATION_ID, _conversation_here())
+        span = self._tracer.start_span(
+            f"{conv.OP_INVOKE_WORKFLOW} {name}", kind=SpanKind.INTERNAL, attributes=attributes
+        )
+        operation = Operation(span)
+        metric_attributes: dict[str, AttributeValue] = {conv.WORKFLOW_NAME: name}
+        record = self._metrics.workflow
+        operation.on_end = lambda op, error_type: record(
+            metric_attributes, op.duration(), error_type
+        )
+        return operation
+
     # -- ReAct rounds -------------------------------------------------------
 
     def begin_round(self, call: AgentCall) -> ReactRound:
@@ -165,7 +226,10 @@ class Telemetry:
             conv.REACT_STEP_SPAN_NAME,
             context=call.operation.context,
             kind=SpanKind.INTERNAL,
-            attributes={conv.OPERATION_NAME: conv.OP_REACT, conv.REACT_ROUND: call.rounds},
+            attributes=_in_conversation(
+                {conv.OPERATION_NAME: conv.OP_REACT, conv.REACT_ROUND: call.rounds},
+                call.conversation_id,
+            ),
         )
         call.round = ReactRound(Operation(span), call.rounds)
         return call.round
@@ -201,7 +265,9 @@ class Telemetry:
             conv.PROVIDER_NAME: request.provider,
         }
         _put(metric_attributes, conv.REQUEST_MODEL, request.model)
-        attributes = {**metric_attributes, conv.REQUEST_STREAM: request.stream}
+        attributes = _in_conversation(
+            {**metric_attributes, conv.REQUEST_STREAM: request.stream}, _conversation_here()
+        )
         _put(attributes, conv.REQUEST_TEMPERATURE, request.temperature)
         _put(attributes, conv.REQUEST_MAX_TOKENS, request.max_tokens)
         _put(attributes, conv.REQUEST_TOP_P, request.top_p)
@@ -209,6 +275,20 @@ class Telemetry:
         span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
         operation = ChatOperation(span, metric_attributes)
         operation.on_end = self._model_call_ended
+        return operation
+
+    def start_embeddings(self, request: EmbeddingsRequest) -> EmbeddingsOperation:
+        metric_attributes: dict[str, AttributeValue] = {
+            conv.OPERATION_NAME: conv.OP_EMBEDDINGS,
+            conv.PROVIDER_NAME: request.provider,
+        }
+        _put(metric_attributes, conv.REQUEST_MODEL, request.model)
+        attributes = _in_conversation(dict(metric_attributes), _conversation_here())
+        _put(attributes, conv.EMBEDDINGS_DIMENSION_COUNT, request.dimensions)
+        name = f"{conv.OP_EMBEDDINGS} {request.model}" if request.model else conv.OP_EMBEDDINGS
+        span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        operation = EmbeddingsOperation(span, metric_attributes)
+        operation.on_end = self._embeddings_ended
         return operation
 
     def start_tool(self, info: ToolInfo) -> Operation:
@@ -219,6 +299,7 @@ class Telemetry:
         }
         _put(attributes, conv.TOOL_CALL_ID, info.call_id)
         _put(attributes, conv.TOOL_DESCRIPTION, info.description)
+        _put(attributes, conv.CONVERSATION_ID, _conversation_here())
         span = self._tracer.start_span(
             f"{conv.OP_EXECUTE_TOOL} {info.name}", kind=SpanKind.INTERNAL, attributes=attributes
         )
@@ -236,6 +317,17 @@ class Telemetry:
         )
         return operation
 
+    def _embeddings_ended(self, operation: Operation, error_type: str | None) -> None:
+        assert isinstance(operation, EmbeddingsOperation)
+        self._metrics.model_call(
+            operation.metric_attributes,
+            operation.duration(),
+            error_type,
+            input_tokens=operation.input_tokens,
+            output_tokens=None,
+            time_to_first_chunk=None,
+        )
+
     def _model_call_ended(self, operation: Operation, error_type: str | None) -> None:
         assert isinstance(operation, ChatOperation)
         result = operation.result
@@ -250,6 +342,22 @@ class Telemetry:
             output_tokens=result.output_tokens if result is not None else None,
             time_to_first_chunk=operation.time_to_first_chunk,
         )
+
+
+def _conversation_here() -> str | None:
+    """The conversation of a span started in the running code."""
+    chosen = chosen_conversation_id()
+    if chosen is not None:
+        return chosen
+    call = current_call()
+    return call.conversation_id if call is not None else None
+
+
+def _in_conversation(
+    attributes: dict[str, AttributeValue], conversation_id: str | None
+) -> dict[str, AttributeValue]:
+    _put(attributes, conv.CONVERSATION_ID, conversation_id)
+    return attributes
 
 
 def _put_rollup(operation: Operation, tokens: TokenTally) -> None:
