@@ -12,11 +12,10 @@ from typing import Any
 
 from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
-from otelscope.core.guard import report_internal_error, safely, suppressed
-from otelscope.core.operation import Operation
+from otelscope.core.guard import safely
 from otelscope.core.streams import step_scope, traced_stream
 from otelscope.core.telemetry import Telemetry
-from otelscope.core.tool_call import ToolStream
+from otelscope.core.tool_call import ToolStream, begin_tool
 
 ToolCall = Callable[..., Coroutine[Any, Any, Any]]
 
@@ -24,7 +23,7 @@ ToolCall = Callable[..., Coroutine[Any, Any, Any]]
 def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
     def wrap(original: ToolCall) -> ToolCall:
         async def call_tool_function(self: Any, tool_call: Any, *args: Any, **kwargs: Any) -> Any:
-            operation = _start(telemetry, self, tool_call)
+            operation = begin_tool(telemetry, lambda: readers.tool_info(self, tool_call))
             if operation is None:
                 return await original(self, tool_call, *args, **kwargs)
             try:
@@ -39,13 +38,3 @@ def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
         return call_tool_function
 
     return wrap
-
-
-def _start(telemetry: Telemetry, toolkit: Any, tool_call: Any) -> Operation | None:
-    if suppressed():
-        return None
-    try:
-        return telemetry.start_tool(readers.tool_info(toolkit, tool_call))
-    except Exception:
-        report_internal_error("starting an execute_tool span")
-        return None

@@ -8,34 +8,18 @@ call as its caller sees it, batches and retries included.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-from typing import Any
-
 from otelscope.agentscope_v2 import readers
-from otelscope.core.hierarchy import NestedCallGuard, wrap_own_methods
-from otelscope.core.model_call import traced_embeddings_call
+from otelscope.core.hierarchy import wrap_own_methods
+from otelscope.core.model_call import GuardedEmbeddingsReader, traced_embeddings_call
 from otelscope.core.patching import Patches
-from otelscope.core.telemetry import EmbeddingsRequest, EmbeddingsResult, Telemetry
-
-_embedding_calls = NestedCallGuard("otelscope_v2_embedding_in_call")
-
-
-class EmbeddingsReaderV2:
-    def request(self, model: Any) -> EmbeddingsRequest:
-        return readers.embeddings_request(model)
-
-    def result(self, response: Any) -> EmbeddingsResult:
-        return readers.embeddings_result(response)
-
-    def already_traced(self, model: Any) -> bool:
-        return _embedding_calls.is_running(model)
-
-    def scope(self, model: Any) -> AbstractContextManager[None]:
-        return _embedding_calls.running(model)
+from otelscope.core.telemetry import Telemetry
 
 
 def install(telemetry: Telemetry, patches: Patches) -> None:
     from agentscope.embedding import EmbeddingModelBase
 
-    wrap = traced_embeddings_call(telemetry, EmbeddingsReaderV2())
+    reader = GuardedEmbeddingsReader(
+        "otelscope_v2_embedding_in_call", readers.embeddings_request, readers.embeddings_result
+    )
+    wrap = traced_embeddings_call(telemetry, reader)
     wrap_own_methods(EmbeddingModelBase, "__call__", wrap, patches)

@@ -12,11 +12,9 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 from otelscope.agentscope_v2 import readers
-from otelscope.core.guard import report_internal_error, suppressed
-from otelscope.core.operation import Operation
 from otelscope.core.streams import traced_stream
 from otelscope.core.telemetry import Telemetry
-from otelscope.core.tool_call import ToolStream
+from otelscope.core.tool_call import ToolStream, begin_tool
 
 ToolCall = Callable[..., AsyncGenerator[Any, None]]
 
@@ -26,7 +24,7 @@ def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
         # A plain function returning the traced generator: callers receive a
         # real async generator, and no extra generator layer is added.
         def call_tool(self: Any, tool_call: Any, *args: Any, **kwargs: Any) -> Any:
-            operation = _start(telemetry, self, tool_call)
+            operation = begin_tool(telemetry, lambda: readers.tool_info(self, tool_call))
             chunks = original(self, tool_call, *args, **kwargs)
             if operation is None:
                 return chunks
@@ -35,13 +33,3 @@ def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
         return call_tool
 
     return wrap
-
-
-def _start(telemetry: Telemetry, toolkit: Any, tool_call: Any) -> Operation | None:
-    if suppressed():
-        return None
-    try:
-        return telemetry.start_tool(readers.tool_info(toolkit, tool_call))
-    except Exception:
-        report_internal_error("starting an execute_tool span")
-        return None

@@ -8,11 +8,12 @@ wrapper here owns the four guarded steps and the span's lifecycle.
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Protocol, TypeVar, cast
 
 from otelscope.core.guard import report_internal_error, safely, suppressed
+from otelscope.core.hierarchy import NestedCallGuard
 from otelscope.core.operation import Operation
 from otelscope.core.streams import step_scope, traced_stream
 from otelscope.core.telemetry import (
@@ -127,6 +128,31 @@ def _start(
     except Exception:
         report_internal_error(f"starting a {kind} span")
         return None
+
+
+class GuardedEmbeddingsReader:
+    """An ``EmbeddingsReader`` made of a line's two read functions; a call
+    that reaches the same model again through ``super()`` steps aside."""
+
+    def __init__(
+        self,
+        guard_name: str,
+        request: Callable[[Any], EmbeddingsRequest],
+        result: Callable[[Any], EmbeddingsResult],
+        also_during_call: Callable[[], AbstractContextManager[None]] = nullcontext,
+    ) -> None:
+        self._guard = NestedCallGuard(guard_name)
+        self.request = request
+        self.result = result
+        self._also_during_call = also_during_call
+
+    def already_traced(self, model: Any) -> bool:
+        return self._guard.is_running(model)
+
+    @contextmanager
+    def scope(self, model: Any) -> Iterator[None]:
+        with self._guard.running(model), self._also_during_call():
+            yield
 
 
 class ChatStream:

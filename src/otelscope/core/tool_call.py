@@ -7,7 +7,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from otelscope.core import conventions as conv
+from otelscope.core.guard import report_internal_error, suppressed
 from otelscope.core.operation import Operation
+from otelscope.core.telemetry import Telemetry, ToolInfo
+
+
+def begin_tool(telemetry: Telemetry, read_info: Callable[[], ToolInfo]) -> Operation | None:
+    """Start an ``execute_tool`` span, or None (suppressed, or reading failed:
+    then the tool runs untraced)."""
+    if suppressed():
+        return None
+    try:
+        return telemetry.start_tool(read_info())
+    except Exception:
+        report_internal_error("starting an execute_tool span")
+        return None
 
 
 @dataclass(frozen=True)
