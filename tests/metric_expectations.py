@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from types import ModuleType
 from typing import Any
+
+import pytest
 
 from otelscope.core import conventions as conv
 
@@ -82,3 +86,37 @@ def assert_two_tool_round_call(traced: Any, agent_name: str) -> None:
 
     # Not streamed: no time to first chunk.
     assert conv.METRIC_TIME_TO_FIRST_CHUNK not in metrics
+
+
+def assert_streamed_calls_record_time_to_first_chunk(traced: Any, kit: ModuleType) -> None:
+    """Streamed model calls record the metric, equal to the spans' attribute."""
+    model = kit.ScriptedChatModel(stream=True)
+    asyncio.run(kit.call_with(kit.make_agent(model=model), kit.two_tool_rounds("Oslo")))
+
+    [ttfc] = traced.metrics()[conv.METRIC_TIME_TO_FIRST_CHUNK]
+    assert dict(ttfc.attributes) == CHAT
+    chats = [s for s in traced.spans() if s.name == "chat scripted-model"]
+    recorded = sum(s.attributes["gen_ai.response.time_to_first_chunk"] for s in chats)
+    assert ttfc.count == 3
+    assert ttfc.sum == pytest.approx(recorded)
+
+
+def assert_failed_model_call_is_counted(traced: Any, kit: ModuleType) -> None:
+    """A model error: duration with its error.type, no usage, the agent failed."""
+    script = kit.Script("bad", [kit.Step(error=ValueError("boom"))])
+    with pytest.raises(ValueError):
+        asyncio.run(kit.call_with(kit.make_agent(), script))
+
+    metrics = traced.metrics()
+    [duration] = metrics[conv.METRIC_OPERATION_DURATION]
+    assert dict(duration.attributes) == {**CHAT, "error.type": "ValueError"}
+    assert duration.count == 1
+    assert conv.METRIC_TOKEN_USAGE not in metrics  # no usage was reported
+    [agent] = metrics[conv.METRIC_INVOKE_AGENT_DURATION]
+    assert dict(agent.attributes) == {
+        "gen_ai.agent.name": "Friday",
+        "gen_ai.request.model": "scripted-model",
+        "error.type": "ValueError",
+    }
+    [agent_span] = [s for s in traced.spans() if s.name == "invoke_agent Friday"]
+    assert_histogram(agent, conv.AGENT_DURATION_BUCKETS, 1, span_seconds(agent_span))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from opentelemetry.metrics import Meter
+from opentelemetry.metrics import Histogram, Meter
 from opentelemetry.util.types import AttributeValue
 
 from otelscope.core import conventions as conv
@@ -21,41 +21,48 @@ class Metrics:
     """The histograms otelscope records, made once per instrumentation."""
 
     def __init__(self, meter: Meter) -> None:
-        self._operation_duration = meter.create_histogram(
-            conv.METRIC_OPERATION_DURATION,
-            unit="s",
-            description="GenAI operation duration.",
-            explicit_bucket_boundaries_advisory=list(conv.DURATION_BUCKETS),
+        def histogram(
+            name: str, unit: str, description: str, buckets: tuple[float, ...]
+        ) -> Histogram:
+            return meter.create_histogram(
+                name,
+                unit=unit,
+                description=description,
+                explicit_bucket_boundaries_advisory=list(buckets),
+            )
+
+        self._operation_duration = histogram(
+            conv.METRIC_OPERATION_DURATION, "s", "GenAI operation duration.", conv.DURATION_BUCKETS
         )
-        self._token_usage = meter.create_histogram(
+        self._token_usage = histogram(
             conv.METRIC_TOKEN_USAGE,
-            unit="{token}",
-            description="Number of input and output tokens used.",
-            explicit_bucket_boundaries_advisory=list(conv.TOKEN_BUCKETS),
+            "{token}",
+            "Number of input and output tokens used.",
+            conv.TOKEN_BUCKETS,
         )
-        self._time_to_first_chunk = meter.create_histogram(
+        self._time_to_first_chunk = histogram(
             conv.METRIC_TIME_TO_FIRST_CHUNK,
-            unit="s",
-            description="Time to receive the first chunk of a streamed response.",
-            explicit_bucket_boundaries_advisory=list(conv.DURATION_BUCKETS),
+            "s",
+            "Time to receive the first chunk of a streamed response.",
+            conv.DURATION_BUCKETS,
         )
-        self._agent_duration = meter.create_histogram(
+        self._agent_duration = histogram(
             conv.METRIC_INVOKE_AGENT_DURATION,
-            unit="s",
-            description="The end-to-end duration of a single agent invocation.",
-            explicit_bucket_boundaries_advisory=list(conv.AGENT_DURATION_BUCKETS),
+            "s",
+            "The end-to-end duration of a single agent invocation.",
+            conv.AGENT_DURATION_BUCKETS,
         )
-        self._workflow_duration = meter.create_histogram(
+        self._workflow_duration = histogram(
             conv.METRIC_WORKFLOW_DURATION,
-            unit="s",
-            description="GenAI workflow duration.",
-            explicit_bucket_boundaries_advisory=list(conv.WORKFLOW_DURATION_BUCKETS),
+            "s",
+            "GenAI workflow duration.",
+            conv.WORKFLOW_DURATION_BUCKETS,
         )
-        self._tool_duration = meter.create_histogram(
+        self._tool_duration = histogram(
             conv.METRIC_EXECUTE_TOOL_DURATION,
-            unit="s",
-            description="The duration of a single tool execution.",
-            explicit_bucket_boundaries_advisory=list(conv.DURATION_BUCKETS),
+            "s",
+            "The duration of a single tool execution.",
+            conv.DURATION_BUCKETS,
         )
 
     def workflow(self, attributes: Attributes, duration: float, error_type: str | None) -> None:
