@@ -1,7 +1,8 @@
 """otelscope: truthful OpenTelemetry traces for AgentScope agents."""
 
+from otelscope.core.content import CaptureMode
 from otelscope.core.conversation import conversation
 from otelscope.instrumentor import AgentScopeInstrumentor
 from otelscope.version import __version__
 
-__all__ = ["AgentScopeInstrumentor", "__version__", "conversation"]
+__all__ = ["AgentScopeInstrumentor", "CaptureMode", "__version__", "conversation"]

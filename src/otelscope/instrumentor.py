@@ -7,11 +7,13 @@ from importlib import metadata
 from typing import Any
 
 from opentelemetry import metrics, trace
+from opentelemetry._logs import get_logger
 from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
     BaseInstrumentor,
 )
 
 from otelscope.core.attachment import AgentAttachments
+from otelscope.core.content import content_policy
 from otelscope.core.guard import report_internal_error
 from otelscope.core.metrics import Metrics
 from otelscope.core.patching import Patches
@@ -30,8 +32,15 @@ def agentscope_major_version() -> int:
 class AgentScopeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """Traces AgentScope agents, ReAct rounds, model and tool calls.
 
-    ``instrument(tracer_provider=..., meter_provider=...)`` defaults to the
-    global providers; ``uninstrument()`` restores every patched attribute.
+    ``instrument()`` takes ``tracer_provider``, ``meter_provider`` and
+    ``logger_provider`` (the global ones by default) and, for message content
+    (off unless asked for; see ``otelscope.core.content``):
+    ``capture_content`` (a ``CaptureMode`` or its name; default from
+    ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT``),
+    ``max_content_length`` (characters per value; default from
+    ``OTELSCOPE_CONTENT_MAX_LENGTH``, else 16384) and ``redact``, a callable
+    ``(attribute key, value) -> value`` applied to every value before it is
+    recorded. ``uninstrument()`` restores every patched attribute.
     """
 
     _patches: Patches | None = None
@@ -54,7 +63,22 @@ class AgentScopeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             meter_provider=kwargs.get("meter_provider"),
             schema_url=SCHEMA_URL,
         )
-        telemetry = Telemetry(tracer, Metrics(meter))
+        content = content_policy(
+            kwargs.get("capture_content"),
+            kwargs.get("max_content_length"),
+            kwargs.get("redact"),
+        )
+        events = (
+            get_logger(
+                "otelscope",
+                __version__,
+                logger_provider=kwargs.get("logger_provider"),
+                schema_url=SCHEMA_URL,
+            )
+            if content.on_events
+            else None
+        )
+        telemetry = Telemetry(tracer, Metrics(meter), content, events)
         patches = Patches()
         try:
             self._attachments = _install_adapter(agentscope_major_version(), telemetry, patches)

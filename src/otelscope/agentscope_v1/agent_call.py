@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from otelscope.agentscope_common.messages import to_messages
 from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
 from otelscope.core import calls
+from otelscope.core import conventions as conv
 from otelscope.core.calls import AgentCall
 from otelscope.core.cancellation import cancel_requests
 from otelscope.core.guard import report_internal_error, safely, suppressed
@@ -26,7 +28,7 @@ AgentCallMethod = Callable[..., Coroutine[Any, Any, Any]]
 def traced_agent_call(telemetry: Telemetry) -> Callable[[AgentCallMethod], AgentCallMethod]:
     def wrap(original: AgentCallMethod) -> AgentCallMethod:
         async def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
-            call = None if suppressed() else _start(telemetry, self)
+            call = None if suppressed() else _start(telemetry, self, args, kwargs)
             if call is None:
                 return await original(self, *args, **kwargs)
             requests_before = cancel_requests()
@@ -37,6 +39,8 @@ def traced_agent_call(telemetry: Telemetry) -> Callable[[AgentCallMethod], Agent
                 _end(telemetry, call, error)
                 raise
             safely("reading an interruption", _note_interruption, call, requests_before, result)
+            if telemetry.capturing_on_spans:
+                safely("recording a reply", _record_reply, telemetry, call, result)
             _end(telemetry, call, None)
             return result
 
@@ -45,15 +49,25 @@ def traced_agent_call(telemetry: Telemetry) -> Callable[[AgentCallMethod], Agent
     return wrap
 
 
-def _start(telemetry: Telemetry, agent: Any) -> AgentCall | None:
+def _start(
+    telemetry: Telemetry, agent: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> AgentCall | None:
     try:
         # A subclass whose `__call__` awaits `super().__call__()`: one call.
         if calls.directly_inside_own_call(agent):
             return None
-        return telemetry.start_agent_call(agent, readers.agent_info(agent))
+        call = telemetry.start_agent_call(agent, readers.agent_info(agent))
+        if telemetry.capturing_on_spans:
+            given = args[0] if args else kwargs.get("msg")
+            telemetry.record_content(call.operation, {conv.INPUT_MESSAGES: to_messages(given)})
+        return call
     except Exception:
         report_internal_error("starting an invoke_agent span")
         return None
+
+
+def _record_reply(telemetry: Telemetry, call: AgentCall, reply: Any) -> None:
+    telemetry.record_content(call.operation, {conv.OUTPUT_MESSAGES: to_messages(reply)})
 
 
 def _end(telemetry: Telemetry, call: AgentCall, error: BaseException | None) -> None:

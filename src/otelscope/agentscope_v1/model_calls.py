@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from otelscope.agentscope_common import messages as messages_shape
 from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
 from otelscope.core.hierarchy import NestedCallGuard, wrap_own_methods
@@ -34,6 +35,18 @@ class ChatReaderV1:
 
     def is_final_chunk(self, chunk: Any) -> bool:
         return True  # cumulative: every chunk is the response so far
+
+    def content_in(
+        self, model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        # A 1.x model receives its formatter's output: provider-format dicts.
+        messages = args[0] if args else kwargs.get("messages")
+        tools = args[1] if len(args) > 1 else kwargs.get("tools")
+        return messages_shape.chat_input(readers.from_provider_format(messages), tools)
+
+    def content_out(self, response: Any) -> Mapping[str, Any]:
+        # 1.x responses report no finish reason.
+        return messages_shape.chat_output(getattr(response, "content", None), None)
 
     def already_traced(self, model: Any) -> bool:
         return _model_calls.is_running(model)

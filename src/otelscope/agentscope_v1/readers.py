@@ -96,6 +96,65 @@ def tool_info(toolkit: Any, tool_call: Any) -> ToolInfo:
     )
 
 
+def from_provider_format(messages: Any) -> Any:
+    """Provider-format chat messages (what a 1.x formatter gives the model) in
+    AgentScope's block shape: OpenAI-style ``tool_calls`` and ``tool``
+    messages become ``tool_use`` / ``tool_result`` blocks; other shapes pass
+    through as they are."""
+    if not isinstance(messages, list):
+        return messages
+    return [_from_provider_message(m) if isinstance(m, Mapping) else m for m in messages]
+
+
+def _from_provider_message(message: Mapping[str, Any]) -> Mapping[str, Any]:
+    if "content" not in message and isinstance(message.get("parts"), list):
+        return _from_gemini_message(message)
+    content = message.get("content")
+    blocks: list[Any] = (
+        [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+    )
+    if message.get("role") == "tool":
+        output = content if isinstance(content, str) else blocks
+        result = {"type": "tool_result", "id": message.get("tool_call_id"), "output": output}
+        return {"role": "tool", "content": [result]}
+    for call in message.get("tool_calls") or ():
+        function = call.get("function", {}) if isinstance(call, Mapping) else {}
+        blocks.append(
+            {
+                "type": "tool_use",
+                "id": field(call, "id"),
+                "name": field(function, "name"),
+                "input": field(function, "arguments"),
+            }
+        )
+    return {"role": message.get("role"), "content": blocks}
+
+
+def _from_gemini_message(message: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Gemini's format: ``parts`` of text, ``function_call`` and
+    ``function_response``, and the role ``model`` for the assistant."""
+    blocks: list[Any] = []
+    for part in message["parts"]:
+        call = field(part, "function_call")
+        response = field(part, "function_response")
+        if call is not None:
+            blocks.append(
+                {
+                    "type": "tool_use",
+                    "id": field(call, "id"),
+                    "name": field(call, "name"),
+                    "input": field(call, "args"),
+                }
+            )
+        elif response is not None:
+            output = field(response, "response")
+            blocks.append({"type": "tool_result", "id": field(response, "id"), "output": output})
+        else:
+            blocks.append(part)
+    role = message.get("role")
+    return {"role": "assistant" if role == "model" else role, "content": blocks}
+
+
 def is_interrupted_reply(message: Any) -> bool:
     """1.x turns a cancelled reply into a message flagged in its metadata."""
     metadata = getattr(message, "metadata", None)

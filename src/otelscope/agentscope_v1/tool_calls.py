@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from otelscope.agentscope_common import messages as messages_shape
 from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
 from otelscope.core.guard import safely
 from otelscope.core.streams import step_scope, traced_stream
-from otelscope.core.telemetry import Telemetry
-from otelscope.core.tool_call import ToolStream, begin_tool
+from otelscope.core.telemetry import Telemetry, ToolInfo
+from otelscope.core.tool_call import ToolOutcome, ToolStream, begin_tool
+from otelscope.core.values import field
 
 ToolCall = Callable[..., Coroutine[Any, Any, Any]]
 
@@ -23,7 +25,7 @@ ToolCall = Callable[..., Coroutine[Any, Any, Any]]
 def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
     def wrap(original: ToolCall) -> ToolCall:
         async def call_tool_function(self: Any, tool_call: Any, *args: Any, **kwargs: Any) -> Any:
-            operation = begin_tool(telemetry, lambda: readers.tool_info(self, tool_call))
+            operation = begin_tool(telemetry, _READER, self, tool_call)
             if operation is None:
                 return await original(self, tool_call, *args, **kwargs)
             try:
@@ -32,9 +34,26 @@ def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
             except BaseException as error:
                 safely("ending a failed execute_tool span", operation.fail, error)
                 raise
-            observer = ToolStream(operation, readers.tool_outcome)
+            observer = ToolStream(operation, _READER, telemetry)
             return traced_stream(responses, operation, observer)
 
         return call_tool_function
 
     return wrap
+
+
+class _ToolReaderV1:
+    def info(self, toolkit: Any, tool_call: Any) -> ToolInfo:
+        return readers.tool_info(toolkit, tool_call)
+
+    def outcome(self, item: Any) -> ToolOutcome | None:
+        return readers.tool_outcome(item)
+
+    def arguments(self, tool_call: Any) -> Any:
+        return messages_shape.tool_arguments(field(tool_call, "input"))
+
+    def result(self, item: Any) -> Any:
+        return messages_shape.tool_output(getattr(item, "content", None))
+
+
+_READER = _ToolReaderV1()

@@ -25,9 +25,11 @@ from typing import Any
 
 from agentscope.middleware import MiddlewareBase
 
+from otelscope.agentscope_common.messages import to_messages
 from otelscope.agentscope_v2 import readers
 from otelscope.agentscope_v2.agent_reply import adopt_reply
 from otelscope.core import calls
+from otelscope.core import conventions as conv
 from otelscope.core.attachment import AgentAttachments, AttachStep
 from otelscope.core.calls import AgentCall, ReactRound
 from otelscope.core.guard import report_internal_error, safely, suppressed
@@ -56,7 +58,7 @@ class OtelscopeMiddleware(MiddlewareBase):  # type: ignore[misc]
     def on_reply(
         self, agent: Any, input_kwargs: dict[str, Any], next_handler: NextHandler
     ) -> AsyncGenerator[Any, None]:
-        call = None if self._retired or suppressed() else self._start_call(agent)
+        call = None if self._retired or suppressed() else self._start_call(agent, input_kwargs)
         inner = next_handler(**input_kwargs)
         if call is None:
             return inner
@@ -74,11 +76,15 @@ class OtelscopeMiddleware(MiddlewareBase):  # type: ignore[misc]
     ) -> AsyncGenerator[Any, None]:
         return self._round_part(agent, input_kwargs, next_handler, self._telemetry.round_for_acting)
 
-    def _start_call(self, agent: Any) -> AgentCall | None:
+    def _start_call(self, agent: Any, input_kwargs: dict[str, Any]) -> AgentCall | None:
         try:
             if calls.directly_inside_own_call(agent):
                 return None
-            return self._telemetry.start_agent_call(agent, readers.agent_info(agent))
+            call = self._telemetry.start_agent_call(agent, readers.agent_info(agent))
+            if self._telemetry.capturing_on_spans:
+                inputs = to_messages(input_kwargs.get("inputs"))
+                self._telemetry.record_content(call.operation, {conv.INPUT_MESSAGES: inputs})
+            return call
         except Exception:
             report_internal_error("starting an invoke_agent span")
             return None
@@ -105,18 +111,24 @@ class OtelscopeMiddleware(MiddlewareBase):  # type: ignore[misc]
 class _Reply:
     """Ends the agent call with its reply stream."""
 
-    __slots__ = ("_call", "_telemetry")
+    __slots__ = ("_call", "_reply", "_telemetry")
 
     def __init__(self, telemetry: Telemetry, call: AgentCall) -> None:
         self._telemetry = telemetry
         self._call = call
+        self._reply: Any = None
 
     def item(self, item: Any) -> None:
         # A cancelled 2.x reply ends normally with an "interrupted" event.
         if readers.is_interrupted_reply_end(item):
             self._call.cancelled = True
+        elif readers.is_reply_message(item):
+            self._reply = item
 
     def finished(self) -> None:
+        if self._telemetry.capturing_on_spans and self._reply is not None:
+            output = to_messages(self._reply)
+            self._telemetry.record_content(self._call.operation, {conv.OUTPUT_MESSAGES: output})
         self._telemetry.end_agent_call(self._call)
 
     def failed(self, error: BaseException) -> None:

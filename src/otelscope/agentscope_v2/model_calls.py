@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from otelscope.agentscope_common import messages as messages_shape
 from otelscope.agentscope_v2 import readers
 from otelscope.core.telemetry import ChatRequest, ChatResult
 
@@ -30,6 +31,19 @@ class ChatReaderV2:
 
     def is_final_chunk(self, chunk: Any) -> bool:
         return readers.is_final_chunk(chunk)
+
+    def content_in(
+        self, model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        messages = args[0] if args else kwargs.get("messages")
+        tools = args[1] if len(args) > 1 else kwargs.get("tools")
+        return messages_shape.chat_input(messages, tools)
+
+    def content_out(self, response: Any) -> Mapping[str, Any]:
+        reason = getattr(response, "finished_reason", None)
+        return messages_shape.chat_output(
+            getattr(response, "content", None), str(reason) if reason is not None else None
+        )
 
     def already_traced(self, model: Any) -> bool:
         return False  # one `__call__` for every model class

@@ -131,6 +131,11 @@ def _text_of(blocks: Any) -> str | None:
     return text("\n".join(t for t in texts if isinstance(t, str)))
 
 
+def is_reply_message(item: Any) -> bool:
+    """The final ``Msg`` of a reply (the other items are events)."""
+    return type(item).__name__ == "Msg"
+
+
 def is_interrupted_reply_end(event: Any) -> bool:
     return (
         type(event).__name__ == "ReplyEndEvent"

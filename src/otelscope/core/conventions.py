@@ -92,6 +92,15 @@ TOKEN_BUCKETS: Final = (
     1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
 )  # fmt: skip
 
+# Message content (recorded only when capture is switched on).
+INPUT_MESSAGES: Final = "gen_ai.input.messages"
+OUTPUT_MESSAGES: Final = "gen_ai.output.messages"
+SYSTEM_INSTRUCTIONS: Final = "gen_ai.system_instructions"
+TOOL_DEFINITIONS: Final = "gen_ai.tool.definitions"
+TOOL_CALL_ARGUMENTS: Final = "gen_ai.tool.call.arguments"
+TOOL_CALL_RESULT: Final = "gen_ai.tool.call.result"
+EVENT_INFERENCE_DETAILS: Final = "gen_ai.client.inference.operation.details"
+
 ERROR_TYPE: Final = "error.type"
 # `error.type` of an operation that was cancelled (task cancel, interrupt,
 # timeout) rather than failed: low-cardinality and distinct from any exception.

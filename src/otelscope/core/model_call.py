@@ -48,6 +48,14 @@ class ChatReader(ModelReader, Protocol):
     def is_final_chunk(self, chunk: Any) -> bool:
         """Whether a streamed chunk holds the whole response so far."""
 
+    def content_in(
+        self, model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        """The request's content by attribute key (only asked when capturing)."""
+
+    def content_out(self, response: Any) -> Mapping[str, Any]:
+        """The response's content by attribute key (only asked when capturing)."""
+
 
 class EmbeddingsReader(ModelReader, Protocol):
     """What an embedding model call means on one AgentScope line."""
@@ -58,14 +66,17 @@ class EmbeddingsReader(ModelReader, Protocol):
 
 
 def traced_model_call(telemetry: Telemetry, reader: ChatReader) -> Callable[[ModelCall], ModelCall]:
-    def begin(model: Any, kwargs: Mapping[str, Any]) -> ChatOperation:
-        return telemetry.start_chat(reader.request(model, kwargs))
+    def begin(model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> ChatOperation:
+        operation = telemetry.start_chat(reader.request(model, kwargs))
+        if telemetry.capturing:
+            telemetry.record_content(operation, reader.content_in(model, args, kwargs))
+        return operation
 
     def end(operation: ChatOperation, response: Any) -> Any:
         if inspect.isasyncgen(response):
             stream = cast(AsyncGenerator[Any, None], response)
-            return traced_stream(stream, operation, ChatStream(operation, reader))
-        operation.finish(reader.result(response))
+            return traced_stream(stream, operation, ChatStream(operation, reader, telemetry))
+        finish_chat(telemetry, reader, operation, response)
         return response
 
     return _traced_call("chat", reader, begin, end)
@@ -74,7 +85,7 @@ def traced_model_call(telemetry: Telemetry, reader: ChatReader) -> Callable[[Mod
 def traced_embeddings_call(
     telemetry: Telemetry, reader: EmbeddingsReader
 ) -> Callable[[ModelCall], ModelCall]:
-    def begin(model: Any, kwargs: Mapping[str, Any]) -> EmbeddingsOperation:
+    def begin(model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> EmbeddingsOperation:
         return telemetry.start_embeddings(reader.request(model))
 
     def end(operation: EmbeddingsOperation, response: Any) -> Any:
@@ -87,12 +98,12 @@ def traced_embeddings_call(
 def _traced_call(
     kind: str,
     reader: ModelReader,
-    begin: Callable[[Any, Mapping[str, Any]], OperationT],
+    begin: Callable[[Any, tuple[Any, ...], Mapping[str, Any]], OperationT],
     end: Callable[[OperationT, Any], Any],
 ) -> Callable[[ModelCall], ModelCall]:
     def wrap(original: ModelCall) -> ModelCall:
         async def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
-            operation = _start(kind, reader, begin, self, kwargs)
+            operation = _start(kind, reader, self, lambda: begin(self, args, kwargs))
             if operation is None:
                 return await original(self, *args, **kwargs)
             try:
@@ -113,18 +124,14 @@ def _traced_call(
 
 
 def _start(
-    kind: str,
-    reader: ModelReader,
-    begin: Callable[[Any, Mapping[str, Any]], OperationT],
-    model: Any,
-    kwargs: Mapping[str, Any],
+    kind: str, reader: ModelReader, model: Any, begin: Callable[[], OperationT]
 ) -> OperationT | None:
     if suppressed():
         return None
     try:
         if reader.already_traced(model):
             return None
-        return begin(model, kwargs)
+        return begin()
     except Exception:
         report_internal_error(f"starting a {kind} span")
         return None
@@ -155,14 +162,24 @@ class GuardedEmbeddingsReader:
             yield
 
 
+def finish_chat(
+    telemetry: Telemetry, reader: ChatReader, operation: ChatOperation, response: Any
+) -> None:
+    """Record the response (and its content when capturing); end the span."""
+    if telemetry.capturing:
+        telemetry.record_content(operation, reader.content_out(response))
+    operation.finish(reader.result(response))
+
+
 class ChatStream:
     """A streamed response: its result is read from the last final chunk."""
 
-    __slots__ = ("_final", "_operation", "_reader")
+    __slots__ = ("_final", "_operation", "_reader", "_telemetry")
 
-    def __init__(self, operation: ChatOperation, reader: ChatReader) -> None:
+    def __init__(self, operation: ChatOperation, reader: ChatReader, telemetry: Telemetry) -> None:
         self._operation = operation
         self._reader = reader
+        self._telemetry = telemetry
         self._final: Any = None
 
     def item(self, item: Any) -> None:
@@ -171,8 +188,10 @@ class ChatStream:
             self._final = item
 
     def finished(self) -> None:
-        final = self._final
-        self._operation.finish(self._reader.result(final) if final is not None else None)
+        if self._final is None:
+            self._operation.finish(None)
+        else:
+            finish_chat(self._telemetry, self._reader, self._operation, self._final)
 
     def failed(self, error: BaseException) -> None:
         self._operation.fail(error)

@@ -8,13 +8,17 @@ Adapters translate AgentScope objects into the plain records below
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from opentelemetry._logs import Logger
 from opentelemetry.trace import Span, SpanKind, Tracer
 from opentelemetry.util.types import AttributeValue
 
 from otelscope.core import conventions as conv
 from otelscope.core.calls import AgentCall, ReactRound, TokenTally, current_call
+from otelscope.core.content import ContentPolicy
 from otelscope.core.conversation import chosen_conversation_id
 from otelscope.core.metrics import Metrics
 from otelscope.core.operation import Operation
@@ -89,13 +93,15 @@ class ChatOperation(Operation):
     """A model call; tracks the time to the first streamed chunk and what the
     model reported, for the span, the metrics and the token roll-up."""
 
-    __slots__ = ("metric_attributes", "result", "tallies", "time_to_first_chunk")
+    __slots__ = ("event_content", "metric_attributes", "result", "tallies", "time_to_first_chunk")
 
     def __init__(self, span: Span, metric_attributes: dict[str, AttributeValue]) -> None:
         super().__init__(span)
         self.metric_attributes = metric_attributes
         self.time_to_first_chunk: float | None = None
         self.result: ChatResult | None = None
+        # Rendered content kept for the inference event (event capture modes).
+        self.event_content: dict[str, str] = {}
         # The call and round this model call belongs to, whose roll-ups it feeds.
         call = current_call()
         self.tallies = _tallies_of(call, call.round if call is not None else None)
@@ -142,11 +148,47 @@ class EmbeddingsOperation(Operation):
 
 
 class Telemetry:
-    """Starts and ends every span otelscope makes, and records the metrics."""
+    """Starts and ends every span otelscope makes, records the metrics, and
+    the message content when capture is on."""
 
-    def __init__(self, tracer: Tracer, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        tracer: Tracer,
+        metrics: Metrics,
+        content: ContentPolicy | None = None,
+        events: Logger | None = None,
+    ) -> None:
         self._tracer = tracer
         self._metrics = metrics
+        self._content = content if content is not None else ContentPolicy()
+        self._events = events
+
+    @property
+    def capturing(self) -> bool:
+        """Whether message content is recorded at all; adapters build none
+        (serialize nothing) when it is not."""
+        return self._content.enabled
+
+    @property
+    def capturing_on_spans(self) -> bool:
+        """Whether agent and tool content is recorded: only spans carry it
+        (the conventions define an event for model calls alone)."""
+        return self._content.on_spans
+
+    def record_content(self, operation: Operation, values: Mapping[str, Any]) -> None:
+        """Content values (in the conventions' shape) of ``operation``: set on
+        its span, and kept for its event, as the capture mode says."""
+        policy = self._content
+        for key, value in values.items():
+            if value is None or operation.ended:
+                continue
+            rendered = policy.render(key, value)
+            if rendered is None:
+                continue
+            if policy.on_spans:
+                operation.set(key, rendered)
+            if policy.on_events and isinstance(operation, ChatOperation):
+                operation.event_content[key] = rendered
 
     # -- agent calls --------------------------------------------------------
 
@@ -334,6 +376,12 @@ class Telemetry:
         attributes = operation.metric_attributes
         if result is not None and result.response_model is not None:
             attributes = {**attributes, conv.RESPONSE_MODEL: result.response_model}
+        if operation.event_content and self._events is not None:
+            self._events.emit(
+                event_name=conv.EVENT_INFERENCE_DETAILS,
+                attributes={**attributes, **operation.event_content},
+                context=operation.context,
+            )
         self._metrics.model_call(
             attributes,
             operation.duration(),

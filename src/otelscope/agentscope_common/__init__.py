@@ -1,0 +1,1 @@
+"""What both AgentScope lines share: the shape of their messages and blocks."""
