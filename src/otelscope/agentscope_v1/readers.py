@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from otelscope.agentscope_common import records
 from otelscope.core.guard import report_internal_error
 from otelscope.core.providers import provider_for_class
 from otelscope.core.telemetry import (
@@ -18,7 +19,6 @@ from otelscope.core.telemetry import (
     ChatResult,
     EmbeddingsRequest,
     EmbeddingsResult,
-    ToolInfo,
 )
 from otelscope.core.tool_call import ToolOutcome
 from otelscope.core.values import field, integer, number, text
@@ -74,26 +74,11 @@ def chat_result(response: Any) -> ChatResult:
 
 
 def embeddings_request(model: Any) -> EmbeddingsRequest:
-    return EmbeddingsRequest(
-        provider=provider_for_class(type(model)),
-        model=text(getattr(model, "model_name", None)),
-        dimensions=integer(getattr(model, "dimensions", None)),
-    )
+    return records.embeddings_request(model, "model_name")
 
 
 def embeddings_result(response: Any) -> EmbeddingsResult:
-    return EmbeddingsResult(
-        input_tokens=integer(getattr(getattr(response, "usage", None), "tokens", None))
-    )
-
-
-def tool_info(toolkit: Any, tool_call: Any) -> ToolInfo:
-    name = text(field(tool_call, "name")) or "unknown_tool"
-    return ToolInfo(
-        name=name,
-        call_id=text(field(tool_call, "id")),
-        description=_tool_description(toolkit, name),
-    )
+    return records.embeddings_result(response)
 
 
 def from_provider_format(messages: Any) -> Any:
@@ -170,7 +155,7 @@ def tool_outcome(response: Any) -> ToolOutcome:
     return ToolOutcome(interrupted=getattr(response, "is_interrupted", False) is True)
 
 
-def _tool_description(toolkit: Any, name: str) -> str | None:
+def tool_description(toolkit: Any, name: str) -> str | None:
     tools = getattr(toolkit, "tools", None)
     registered = tools.get(name) if isinstance(tools, Mapping) else None
     schema = getattr(registered, "json_schema", None)

@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from otelscope.agentscope_common import messages as messages_shape
+from otelscope.agentscope_common.records import ToolReader
 from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
 from otelscope.core.guard import safely
 from otelscope.core.streams import step_scope, traced_stream
-from otelscope.core.telemetry import Telemetry, ToolInfo
-from otelscope.core.tool_call import ToolOutcome, ToolStream, begin_tool
-from otelscope.core.values import field
+from otelscope.core.telemetry import Telemetry
+from otelscope.core.tool_call import ToolStream, begin_tool
 
 ToolCall = Callable[..., Coroutine[Any, Any, Any]]
 
@@ -42,18 +41,4 @@ def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
     return wrap
 
 
-class _ToolReaderV1:
-    def info(self, toolkit: Any, tool_call: Any) -> ToolInfo:
-        return readers.tool_info(toolkit, tool_call)
-
-    def outcome(self, item: Any) -> ToolOutcome | None:
-        return readers.tool_outcome(item)
-
-    def arguments(self, tool_call: Any) -> Any:
-        return messages_shape.tool_arguments(field(tool_call, "input"))
-
-    def result(self, item: Any) -> Any:
-        return messages_shape.tool_output(getattr(item, "content", None))
-
-
-_READER = _ToolReaderV1()
+_READER = ToolReader(readers.tool_description, readers.tool_outcome)

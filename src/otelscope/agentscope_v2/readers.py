@@ -10,6 +10,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
+from otelscope.agentscope_common import records
 from otelscope.core.providers import provider_for_class
 from otelscope.core.telemetry import (
     AgentInfo,
@@ -17,10 +18,9 @@ from otelscope.core.telemetry import (
     ChatResult,
     EmbeddingsRequest,
     EmbeddingsResult,
-    ToolInfo,
 )
 from otelscope.core.tool_call import ToolOutcome
-from otelscope.core.values import field, integer, number, text
+from otelscope.core.values import integer, number, text
 
 # 2.x agents carry no id of their own (`state.session_id` names a
 # conversation, not the agent), so each agent instance gets a stable id for
@@ -92,26 +92,11 @@ def is_final_chunk(response: Any) -> bool:
 
 
 def embeddings_request(model: Any) -> EmbeddingsRequest:
-    return EmbeddingsRequest(
-        provider=provider_for_class(type(model)),
-        model=text(getattr(model, "model", None)),
-        dimensions=integer(getattr(model, "dimensions", None)),
-    )
+    return records.embeddings_request(model, "model")
 
 
 def embeddings_result(response: Any) -> EmbeddingsResult:
-    return EmbeddingsResult(
-        input_tokens=integer(getattr(getattr(response, "usage", None), "tokens", None))
-    )
-
-
-def tool_info(toolkit: Any, tool_call: Any) -> ToolInfo:
-    name = text(field(tool_call, "name")) or "unknown_tool"
-    return ToolInfo(
-        name=name,
-        call_id=text(field(tool_call, "id")),
-        description=_tool_description(toolkit, name),
-    )
+    return records.embeddings_result(response)
 
 
 def tool_outcome(item: Any) -> ToolOutcome | None:
@@ -143,7 +128,7 @@ def is_interrupted_reply_end(event: Any) -> bool:
     )
 
 
-def _tool_description(toolkit: Any, name: str) -> str | None:
+def tool_description(toolkit: Any, name: str) -> str | None:
     for group in getattr(toolkit, "tool_groups", None) or ():
         for tool in getattr(group, "tools", None) or ():
             if getattr(tool, "name", None) == name:

@@ -1,0 +1,61 @@
+"""Reading what both AgentScope lines shape alike: embedding calls and tool
+calls. Each line passes the one fact that differs (the model's name
+attribute, how a toolkit describes a tool, how a tool call ends)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from otelscope.agentscope_common.messages import tool_arguments, tool_output
+from otelscope.core.providers import provider_for_class
+from otelscope.core.telemetry import EmbeddingsRequest, EmbeddingsResult, ToolInfo
+from otelscope.core.tool_call import ToolOutcome
+from otelscope.core.values import field, integer, text
+
+
+def embeddings_request(model: Any, name_attribute: str) -> EmbeddingsRequest:
+    return EmbeddingsRequest(
+        provider=provider_for_class(type(model)),
+        model=text(getattr(model, name_attribute, None)),
+        dimensions=integer(getattr(model, "dimensions", None)),
+    )
+
+
+def embeddings_result(response: Any) -> EmbeddingsResult:
+    return EmbeddingsResult(
+        input_tokens=integer(getattr(getattr(response, "usage", None), "tokens", None))
+    )
+
+
+def tool_info(toolkit: Any, tool_call: Any, describe: Callable[[Any, str], str | None]) -> ToolInfo:
+    name = text(field(tool_call, "name")) or "unknown_tool"
+    return ToolInfo(
+        name=name, call_id=text(field(tool_call, "id")), description=describe(toolkit, name)
+    )
+
+
+class ToolReader:
+    """A line's ``core.tool_call.ToolReader``: tool calls carry their
+    arguments in ``input`` and their result blocks in ``content`` on both
+    lines; the description and the outcome are the line's own."""
+
+    def __init__(
+        self,
+        describe: Callable[[Any, str], str | None],
+        outcome: Callable[[Any], ToolOutcome | None],
+    ) -> None:
+        self._describe = describe
+        self._outcome = outcome
+
+    def info(self, toolkit: Any, tool_call: Any) -> ToolInfo:
+        return tool_info(toolkit, tool_call, self._describe)
+
+    def outcome(self, item: Any) -> ToolOutcome | None:
+        return self._outcome(item)
+
+    def arguments(self, tool_call: Any) -> Any:
+        return tool_arguments(field(tool_call, "input"))
+
+    def result(self, item: Any) -> Any:
+        return tool_output(getattr(item, "content", None))
