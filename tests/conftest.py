@@ -63,6 +63,21 @@ def traced() -> Iterator[Traced]:
         state.instrumentor.uninstrument()
 
 
+@pytest.fixture
+def capture(monkeypatch: pytest.MonkeyPatch):
+    """Content-capture tests instrument themselves with their options."""
+    from otelscope.core import content
+    from tests.content_expectations import Capture
+
+    monkeypatch.delenv(content.CAPTURE_ENV, raising=False)
+    monkeypatch.delenv(content.MAX_LENGTH_ENV, raising=False)
+    state = Capture()
+    try:
+        yield state
+    finally:
+        state.uninstrument()
+
+
 @pytest.fixture(autouse=True)
 def no_internal_errors() -> Iterator[None]:
     """Strict mode: an error inside otelscope fails the test that caused it."""

@@ -6,20 +6,40 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
 from agentscope.formatter import AnthropicChatFormatter, GeminiChatFormatter
 from agentscope.message import Msg, TextBlock, ToolUseBlock
 from agentscope.model import ChatModelBase, ChatResponse, OpenAIChatModel
-from opentelemetry.sdk._logs import LoggerProvider
-from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 
-from otelscope.agentscope_common import messages
 from otelscope.core import content, guard
-from tests.conftest import Traced
+from tests.content_expectations import (
+    ANSWER,
+    ARGUMENTS,
+    CALL,
+    CHAT_KEYS,
+    CONTENT_KEYS,
+    EVENT_NAME,
+    INPUT,
+    OUTPUT,
+    RESPONSE,
+    RESULT,
+    SECRET,
+    SYSTEM,
+    SYSTEM_PARTS,
+    TOOL_DEFINITIONS,
+    TOOLS,
+    USER,
+    Capture,
+    Serialized,
+    content_of,
+    cut,
+    decoded,
+    forbid_serializing,
+    raw_content_of,
+)
 from tests.spantree import Node, build_trees
 from tests.v1.kit import (
     Script,
@@ -31,41 +51,9 @@ from tests.v1.kit import (
     usage,
 )
 
-INPUT = "gen_ai.input.messages"
-OUTPUT = "gen_ai.output.messages"
-SYSTEM = "gen_ai.system_instructions"
-TOOLS = "gen_ai.tool.definitions"
-ARGUMENTS = "gen_ai.tool.call.arguments"
-RESULT = "gen_ai.tool.call.result"
-CONTENT_KEYS = (SYSTEM, INPUT, TOOLS, OUTPUT, ARGUMENTS, RESULT)
-CHAT_KEYS = (SYSTEM, INPUT, TOOLS, OUTPUT)
-EVENT_NAME = "gen_ai.client.inference.operation.details"
-SECRET = "sk-SECRET-123"
-
 # -- What one call with one tool round records ----------------------------------
 
-USER = {"role": "user", "parts": [{"type": "text", "content": "weather?"}]}
-CALL = {
-    "type": "tool_call",
-    "id": "Paris-1-0",
-    "name": "get_weather",
-    "arguments": {"city": "Paris"},
-}
-RESPONSE = {"type": "tool_call_response", "id": "Paris-1-0", "response": "Sunny in Paris"}
-ANSWER = {"role": "assistant", "parts": [{"type": "text", "content": "Done Paris"}]}
-SYSTEM_PARTS = [{"type": "text", "content": "You are a test agent."}]
-TOOL_DEFINITIONS = [
-    {
-        "type": "function",
-        "name": "get_weather",
-        "description": "Get the weather of a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string", "description": "The city name."}},
-            "required": ["city"],
-        },
-    }
-]
+
 # 1.x responses report no finish reason: the output messages carry none.
 FIRST_CHAT = {
     SYSTEM: SYSTEM_PARTS,
@@ -95,77 +83,7 @@ def one_tool_round(tag: str = "Paris") -> Script:
     return Script(tag=tag, steps=[Step(tools=["get_weather"]), Step(text=f"Done {tag}")])
 
 
-def decoded(key: str, value: Any) -> Any:
-    """A recorded content value as data: JSON, except a tool's text result.
-    The JSON must be exactly what ``json.dumps`` writes for it."""
-    assert isinstance(value, str), (key, value)
-    if key == RESULT:
-        return value
-    data = json.loads(value)
-    assert value == json.dumps(data, ensure_ascii=False)
-    return data
-
-
-def content_of(attributes: Any) -> dict[str, Any]:
-    return {key: decoded(key, attributes[key]) for key in CONTENT_KEYS if key in attributes}
-
-
-def raw_content_of(attributes: Any) -> dict[str, str]:
-    return {key: attributes[key] for key in CONTENT_KEYS if key in attributes}
-
-
 # -- Fixture: instrumented by the test itself, with an event logger ------------
-
-
-class Capture:
-    """Span, metric and log exporters; the test instruments with its options."""
-
-    def __init__(self) -> None:
-        self.traced = Traced()
-        self.logs = InMemoryLogRecordExporter()
-        self.logger_provider = LoggerProvider()
-        self.logger_provider.add_log_record_processor(SimpleLogRecordProcessor(self.logs))
-
-    def instrument(self, **options: Any) -> None:
-        self.traced.instrumentor.instrument(
-            tracer_provider=self.traced.provider,
-            meter_provider=self.traced.meter_provider,
-            logger_provider=self.logger_provider,
-            **options,
-        )
-
-    def uninstrument(self) -> None:
-        self.traced.instrumentor.uninstrument()
-
-    def tree(self) -> Node:
-        [root] = build_trees(self.traced.spans())
-        return root
-
-    def records(self) -> list[Any]:
-        return [record.log_record for record in self.logs.get_finished_logs()]
-
-    def clear(self) -> None:
-        self.traced.exporter.clear()
-        self.logs.clear()
-
-    def exported(self) -> str:
-        """Everything exported, serialized: spans (attributes, events),
-        log records (attributes, body) and metric data points."""
-        spans = [span.to_json() for span in self.traced.spans()]
-        logs = [record.to_json() for record in self.logs.get_finished_logs()]
-        metrics = self.traced.metric_reader.get_metrics_data()
-        return "\n".join([*spans, *logs, metrics.to_json() if metrics is not None else ""])
-
-
-@pytest.fixture
-def capture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Capture]:
-    monkeypatch.delenv(content.CAPTURE_ENV, raising=False)
-    monkeypatch.delenv(content.MAX_LENGTH_ENV, raising=False)
-    state = Capture()
-    try:
-        yield state
-    finally:
-        state.uninstrument()
 
 
 def run_call(agent: Any = None, script: Script | None = None) -> Msg:
@@ -250,18 +168,6 @@ def test_the_environment_switches_capture_on(capture, monkeypatch) -> None:
 
 
 # -- Nothing is built when capture is off ----------------------------------------
-
-
-class Serialized(Exception):
-    """Raised by the serializers a test forbids."""
-
-
-def forbid_serializing(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise Serialized
-
-    monkeypatch.setattr(messages, "to_parts", refuse)
-    monkeypatch.setattr(content, "to_json", refuse)
 
 
 def test_capture_off_serializes_nothing(capture, monkeypatch) -> None:
@@ -366,12 +272,6 @@ def test_a_failing_redactor_drops_every_value_and_records_the_errors(capture) ->
         assert raw_content_of(node.attributes) == {}, node.name
     # A chat with no content left emits no event.
     assert capture.records() == []
-
-
-def cut(value: str, length: int) -> str:
-    if len(value) <= length:
-        return value
-    return value[:length] + f"...[truncated {len(value) - length} characters]"
 
 
 def test_truncation_applies_everywhere_content_is_recorded(capture) -> None:
