@@ -45,6 +45,7 @@ class Script:
     tool_delay: float = 0.0
     tool_error: BaseException | None = None
     calls_made: int = 0
+    tool_runs: int = 0
     tool_parents: list[int] = field(default_factory=list)
 
     def next_step(self) -> Step:
@@ -113,6 +114,8 @@ async def get_weather(city: str) -> ToolResponse:
         city (str): The city name.
     """
     script = current_script.get()
+    if script is not None:
+        script.tool_runs += 1
     if script is not None and script.tool_delay:
         await asyncio.sleep(script.tool_delay)
     if script is not None and script.tool_error is not None:
@@ -122,6 +125,16 @@ async def get_weather(city: str) -> ToolResponse:
         # execute_tool span of this very call.
         script.tool_parents.append(trace.get_current_span().get_span_context().span_id)
     return ToolResponse(content=[TextBlock(type="text", text=f"Sunny in {city}")])
+
+
+def formatted(input_messages: int) -> dict[str, str | int]:
+    """The chat span's record of how the agent's ``OpenAIChatFormatter``
+    prepared its input: ``input_messages`` messages, none truncated."""
+    return {
+        "otelscope.formatter.name": "OpenAIChatFormatter",
+        "otelscope.formatter.input_messages": input_messages,
+        "otelscope.formatter.truncated_messages": 0,
+    }
 
 
 def make_toolkit() -> Toolkit:

@@ -22,6 +22,7 @@ from tests.v1.kit import (
     Step,
     ToolGate,
     call_with,
+    formatted,
     make_agent,
     make_gated_toolkit,
     make_toolkit,
@@ -136,21 +137,19 @@ def test_model_error_propagates_unchanged_and_fails_every_open_span(traced) -> N
     [chat] = step.children
     assert root.attributes == {**agent_attributes(agent), "error.type": "ValueError"}
     assert step.attributes == round_attributes(1, **{"error.type": "ValueError"})
-    assert chat.attributes == {**CHAT_BASE, "error.type": "ValueError"}
+    assert chat.attributes == {**CHAT_BASE, **formatted(2), "error.type": "ValueError"}
     for node in (root, step, chat):
         assert_failed(node, "ValueError", "ValueError: boom")
 
 
-def test_tool_error_becomes_an_error_text_and_the_reply_completes(traced) -> None:
+def test_tool_error_fails_its_span_while_agentscope_answers_with_error_text(traced) -> None:
     """AgentScope 1.x catches the tool's exception inside
     ``Toolkit.call_tool_function`` and returns ``ToolResponse("Error: ...")``:
-    nothing failed from the caller's view, so no span is an error."""
+    the agent goes on, so only the tool's span is an error, with the
+    exception's own type; what the agent and the model see is unchanged."""
     agent = make_agent()
-    script = Script(
-        "tf",
-        [Step(tools=["get_weather"]), Step(text="recovered")],
-        tool_error=KeyError("no weather"),
-    )
+    error = KeyError("no weather")
+    script = Script("tf", [Step(tools=["get_weather"]), Step(text="recovered")], tool_error=error)
 
     async def main():
         reply = await call_with(agent, script)
@@ -162,6 +161,7 @@ def test_tool_error_becomes_an_error_text_and_the_reply_completes(traced) -> Non
     [tool_result] = [b for m in memory for b in m.get_content_blocks("tool_result")]
     assert tool_result["output"] == [{"type": "text", "text": "Error: 'no weather'"}]
     assert script.calls_made == 2
+    assert script.tool_runs == 1  # watched, not re-run
     [root] = build_trees(traced.spans())
     assert root.shape() == (
         "invoke_agent Friday",
@@ -171,14 +171,20 @@ def test_tool_error_becomes_an_error_text_and_the_reply_completes(traced) -> Non
         ],
     )
     [tool] = root.find("execute_tool get_weather")
-    assert tool.attributes == {**TOOL_BASE, "gen_ai.tool.call.id": "tf-1-0"}
+    assert tool.attributes == {
+        **TOOL_BASE,
+        "gen_ai.tool.call.id": "tf-1-0",
+        "error.type": "KeyError",
+    }
+    assert_failed(tool, "KeyError", "KeyError: 'no weather'")
     assert [r.attributes for r in root.children] == [
         round_attributes(1, **{"gen_ai.react.finish_reason": "tool_calls"}, **tokens(1)),
         round_attributes(2, **{"gen_ai.react.finish_reason": "stop"}, **tokens(1)),
     ]
     assert root.attributes == {**agent_attributes(agent), **tokens(2)}
-    assert all(node.status == StatusCode.UNSET for node in root.walk())
-    assert all(list(node.span.events) == [] for node in root.walk())
+    others = [node for node in root.walk() if node is not tool]
+    assert all(node.status == StatusCode.UNSET for node in others)
+    assert all(list(node.span.events) == [] for node in others)
 
 
 class BrokenAgent(ReActAgent):
@@ -245,7 +251,7 @@ def test_interrupt_while_the_model_waits_cancels_the_open_spans(traced) -> None:
     [chat] = step.children
     assert root.attributes == {**agent_attributes(agent), "error.type": "cancelled"}
     assert step.attributes == round_attributes(1, **{"error.type": "cancelled"})
-    assert chat.attributes == {**CHAT_BASE, "error.type": "cancelled"}
+    assert chat.attributes == {**CHAT_BASE, **formatted(2), "error.type": "cancelled"}
     for node in (root, step, chat):
         assert_cancelled(node)
 
@@ -286,6 +292,7 @@ def test_task_cancel_while_a_tool_waits_in_round_two(traced) -> None:
     assert done_chat.status == StatusCode.UNSET
     assert done_chat.attributes == {
         **CHAT_BASE,
+        **formatted(4),
         "gen_ai.response.id": "resp-cx",
         "gen_ai.usage.input_tokens": 10,
         "gen_ai.usage.output_tokens": 5,

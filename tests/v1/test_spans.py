@@ -7,7 +7,14 @@ import asyncio
 from opentelemetry.trace import SpanKind, StatusCode
 
 from tests.spantree import build_trees
-from tests.v1.kit import ScriptedChatModel, call_with, make_agent, run_id, two_tool_rounds
+from tests.v1.kit import (
+    ScriptedChatModel,
+    call_with,
+    formatted,
+    make_agent,
+    run_id,
+    two_tool_rounds,
+)
 
 ROUND_SHAPE = [
     ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
@@ -77,6 +84,7 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         "gen_ai.request.max_tokens": 64,
         "gen_ai.request.top_p": 0.9,
         "gen_ai.conversation.id": conversation,
+        **formatted(2),
         "gen_ai.response.id": "resp-Paris",
         "gen_ai.usage.input_tokens": 10,
         "gen_ai.usage.output_tokens": 5,

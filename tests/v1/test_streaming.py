@@ -18,6 +18,7 @@ from tests.v1.kit import (
     Step,
     call_with,
     current_script,
+    formatted,
     make_agent,
     run_id,
     two_tool_rounds,
@@ -76,12 +77,15 @@ def test_streamed_reply_equals_unstreamed_and_chat_spans_describe_the_stream(tra
         ],
     )
     chats = root.find("chat scripted-model")
-    for chat in chats:
+    # Each round formats the memory so far: system prompt and question, then
+    # a tool call and its result more per round.
+    for chat, input_messages in zip(chats, (2, 4, 6), strict=True):
         assert chat.status == StatusCode.UNSET
         assert_time_to_first_chunk(chat)
         # Usage comes from the last chunk: the earlier text chunks carry none.
         assert without_ttfc(chat) == {
             **STREAM_CHAT,
+            **formatted(input_messages),
             "gen_ai.conversation.id": run_id(),
             "gen_ai.response.id": "resp-Oslo",
             "gen_ai.usage.input_tokens": 10,
@@ -156,6 +160,7 @@ def test_stream_source_error_fails_the_spans_and_propagates_unchanged(
         **STREAM_CHAT,
         "gen_ai.request.model": "broken-stream",
         "gen_ai.conversation.id": run_id(),
+        **formatted(2),
         "error.type": "ValueError",
     }
     for node in root.walk():

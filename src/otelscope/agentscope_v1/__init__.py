@@ -25,19 +25,24 @@ from otelscope.core.telemetry import Telemetry
 
 def install(telemetry: Telemetry, patches: Patches) -> None:
     from agentscope.agent import AgentBase, ReActAgent
-    from agentscope.tool import Toolkit
 
-    from otelscope.agentscope_v1 import embedding_calls, model_calls, workflows
+    from otelscope.agentscope_v1 import (
+        embedding_calls,
+        formatting,
+        model_calls,
+        tool_calls,
+        workflows,
+    )
     from otelscope.agentscope_v1.agent_call import traced_agent_call
     from otelscope.agentscope_v1.react_rounds import traced_acting, traced_reasoning
-    from otelscope.agentscope_v1.tool_calls import traced_tool_call
 
     patches.wrap(AgentBase, "__call__", traced_agent_call(telemetry))
     patches.wrap(ReActAgent, "_reasoning", traced_reasoning(telemetry))
     patches.wrap(ReActAgent, "_acting", traced_acting(telemetry))
     # The answer forced after `max_iters` is a round of its own, as on 2.x.
     patches.wrap(ReActAgent, "_summarizing", traced_reasoning(telemetry))
-    patches.wrap(Toolkit, "call_tool_function", traced_tool_call(telemetry))
+    tool_calls.install(telemetry, patches)
     model_calls.install(telemetry, patches)
+    formatting.install(patches)
     embedding_calls.install(telemetry, patches)
     workflows.install(telemetry, patches)

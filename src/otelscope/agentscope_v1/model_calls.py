@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from otelscope.agentscope_common import messages as messages_shape
-from otelscope.agentscope_v1 import readers
+from otelscope.agentscope_v1 import formatting, readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
 from otelscope.core.hierarchy import NestedCallGuard, wrap_own_methods
 from otelscope.core.model_call import traced_model_call
@@ -27,8 +28,11 @@ _model_calls = NestedCallGuard("otelscope_v1_model_in_call")
 
 
 class ChatReaderV1:
-    def request(self, model: Any, kwargs: Mapping[str, Any]) -> ChatRequest:
-        return readers.chat_request(model, kwargs)
+    def request(self, model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> ChatRequest:
+        request = readers.chat_request(model, kwargs)
+        messages = args[0] if args else kwargs.get("messages")
+        found = formatting.formatting_of(messages)
+        return request if found is None else replace(request, formatting=found)
 
     def result(self, response: Any) -> ChatResult:
         return readers.chat_result(response)

@@ -155,6 +155,17 @@ def tool_outcome(response: Any) -> ToolOutcome:
     return ToolOutcome(interrupted=getattr(response, "is_interrupted", False) is True)
 
 
+def tool_group_active(toolkit: Any, registered: Any) -> bool:
+    """Whether AgentScope will run a registered tool: tools of the ``basic``
+    group always run, others only while their group is active."""
+    group = getattr(registered, "group", "basic")
+    if group == "basic":
+        return True
+    groups = getattr(toolkit, "groups", None)
+    found = groups.get(group) if isinstance(groups, Mapping) else None
+    return getattr(found, "active", True) is not False
+
+
 def tool_description(toolkit: Any, name: str) -> str | None:
     tools = getattr(toolkit, "tools", None)
     registered = tools.get(name) if isinstance(tools, Mapping) else None

@@ -3,42 +3,130 @@
 ``call_tool_function`` returns an async generator and the tool body runs
 while it is iterated, so the span is attached around each step of that
 generator: work the tool starts (an HTTP call, a sub-agent) nests under it.
+
+1.x catches an exception raised by a tool function (or coroutine function)
+and answers with an ``Error: ...`` text instead, so on the span a failed tool
+would look like a success. Each registered function a traced call reaches is
+therefore wrapped once with ``core.tool_call.watch_failures``, which notes
+the exception for that call's span (error.type = the exception's class) and
+lets it propagate to AgentScope unchanged. The wrap is undone on
+``uninstrument()``. A tool that is not registered, or whose group is
+inactive, is refused by AgentScope without running; its span ends as
+``FunctionNotFoundError`` / ``FunctionInactiveError``, AgentScope's own words.
+Exceptions from generator tools already propagate through the response stream.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+import weakref
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from otelscope.agentscope_common.records import ToolReader
 from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
-from otelscope.core.guard import safely
+from otelscope.core.guard import report_internal_error, safely
+from otelscope.core.patching import Patches
 from otelscope.core.streams import step_scope, traced_stream
 from otelscope.core.telemetry import Telemetry
-from otelscope.core.tool_call import ToolStream, begin_tool
+from otelscope.core.tool_call import (
+    AbsorbedFailure,
+    ToolStream,
+    absorbing_into,
+    begin_tool,
+    unwatched,
+    watch_failures,
+)
 
 ToolCall = Callable[..., Coroutine[Any, Any, Any]]
 
 
-def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
+def install(telemetry: Telemetry, patches: Patches) -> None:
+    from agentscope.tool import Toolkit
+
+    watched = _WatchedTools()
+    patches.defer(watched.restore)
+    patches.wrap(Toolkit, "call_tool_function", traced_tool_call(telemetry, watched))
+
+
+def traced_tool_call(
+    telemetry: Telemetry, watched: _WatchedTools
+) -> Callable[[ToolCall], ToolCall]:
     def wrap(original: ToolCall) -> ToolCall:
         async def call_tool_function(self: Any, tool_call: Any, *args: Any, **kwargs: Any) -> Any:
             operation = begin_tool(telemetry, _READER, self, tool_call)
             if operation is None:
                 return await original(self, tool_call, *args, **kwargs)
+            absorbed = AbsorbedFailure()
+            absorbed.refusal = watched.prepare(self, tool_call)
             try:
-                with step_scope(operation), native_tracing_off():
+                with step_scope(operation), native_tracing_off(), absorbing_into(absorbed):
                     responses = await original(self, tool_call, *args, **kwargs)
             except BaseException as error:
                 safely("ending a failed execute_tool span", operation.fail, error)
                 raise
-            observer = ToolStream(operation, _READER, telemetry)
-            return traced_stream(responses, operation, observer)
+            observer = ToolStream(operation, _READER, telemetry, absorbed)
+            # Where Toolkit has middlewares (1.0.21), the tool body runs only
+            # while the stream is iterated.
+            return traced_stream(
+                responses, operation, observer, step=lambda: absorbing_into(absorbed)
+            )
 
         return call_tool_function
 
     return wrap
+
+
+class _WatchedTools:
+    """The registered tool functions wrapped with ``watch_failures``, so
+    ``uninstrument()`` can put each original back."""
+
+    def __init__(self) -> None:
+        # Keyed by id: AgentScope's registration records are unhashable dataclasses.
+        self._registered: dict[int, weakref.ref[Any]] = {}
+
+    def prepare(self, toolkit: Any, tool_call: Any) -> tuple[str, str] | None:
+        """Watch the function this call will run; or, when AgentScope will
+        refuse the call, say how (as ``(error.type, description)``)."""
+        try:
+            return self._prepare(toolkit, tool_call)
+        except Exception:
+            report_internal_error("watching a tool function for failures")
+            return None
+
+    def _prepare(self, toolkit: Any, tool_call: Any) -> tuple[str, str] | None:
+        name = tool_call.get("name") if isinstance(tool_call, Mapping) else None
+        tools = getattr(toolkit, "tools", None)
+        registered = tools.get(name) if isinstance(tools, Mapping) else None
+        if registered is None:
+            return (_NOT_FOUND, f"{_NOT_FOUND}: no tool function named {name!r}")
+        function = getattr(registered, "original_func", None)
+        if callable(function) and unwatched(function) is None:
+            # No await between the check and the set: concurrent calls on the
+            # event loop cannot both wrap the same function.
+            registered.original_func = watch_failures(function)
+            self._registered[id(registered)] = weakref.ref(registered)
+        if not readers.tool_group_active(toolkit, registered):
+            # AgentScope 1.0.8 runs it anyway; the span then says
+            # what happened, since a refusal counts only if the tool did not run.
+            return (_INACTIVE, f"{_INACTIVE}: the group of {name!r} is inactive")
+        return None
+
+    def restore(self) -> None:
+        for reference in list(self._registered.values()):
+            registered = reference()
+            if registered is None:
+                continue
+            function = getattr(registered, "original_func", None)
+            original = unwatched(function) if callable(function) else None
+            if original is not None:
+                registered.original_func = original
+        self._registered.clear()
+
+
+# AgentScope's own names for the two refusals (the prefix of its answer text).
+_NOT_FOUND = "FunctionNotFoundError"
+_INACTIVE = "FunctionInactiveError"
 
 
 _READER = ToolReader(readers.tool_description, readers.tool_outcome)

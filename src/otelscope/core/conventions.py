@@ -53,6 +53,13 @@ USAGE_CACHE_CREATION_INPUT_TOKENS: Final = "gen_ai.usage.cache_creation.input_to
 ROLLUP_INPUT_TOKENS: Final = "otelscope.usage.input_tokens"
 ROLLUP_OUTPUT_TOKENS: Final = "otelscope.usage.output_tokens"
 
+# How an AgentScope 1.x formatter prepared a chat call's input, on the chat
+# span (the conventions have no formatting step): the formatter's class, the
+# messages it was given, and how many of them its truncation removed.
+FORMATTER_NAME: Final = "otelscope.formatter.name"
+FORMATTER_INPUT_MESSAGES: Final = "otelscope.formatter.input_messages"
+FORMATTER_TRUNCATED_MESSAGES: Final = "otelscope.formatter.truncated_messages"
+
 TOKEN_TYPE: Final = "gen_ai.token.type"
 TOKEN_TYPE_INPUT: Final = "input"
 TOKEN_TYPE_OUTPUT: Final = "output"

@@ -41,7 +41,9 @@ class ModelReader(Protocol):
 class ChatReader(ModelReader, Protocol):
     """What a chat model call means on one AgentScope line."""
 
-    def request(self, model: Any, kwargs: Mapping[str, Any]) -> ChatRequest: ...
+    def request(
+        self, model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+    ) -> ChatRequest: ...
 
     def result(self, response: Any) -> ChatResult: ...
 
@@ -67,7 +69,7 @@ class EmbeddingsReader(ModelReader, Protocol):
 
 def traced_model_call(telemetry: Telemetry, reader: ChatReader) -> Callable[[ModelCall], ModelCall]:
     def begin(model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> ChatOperation:
-        operation = telemetry.start_chat(reader.request(model, kwargs))
+        operation = telemetry.start_chat(reader.request(model, args, kwargs))
         if telemetry.capturing:
             telemetry.record_content(operation, reader.content_in(model, args, kwargs))
         return operation

@@ -18,7 +18,7 @@ stopped early). Observer errors are reported, never raised.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Protocol, TypeVar
 
 from opentelemetry import context as otel_context
@@ -63,13 +63,16 @@ async def traced_stream(
     operation: Operation,
     observer: StreamObserver[T],
     call: AgentCall | None = None,
+    step: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> AsyncGenerator[T, None]:
-    """Yield every item of ``source`` unchanged, reporting to ``observer``."""
+    """Yield every item of ``source`` unchanged, reporting to ``observer``.
+    ``step`` gives a further context to enter around each step, for per-call
+    state the source's code must see."""
     completed = False
     try:
         while True:
             try:
-                with step_scope(operation, call):
+                with step_scope(operation, call), step():
                     item = await source.__anext__()
             except StopAsyncIteration:
                 completed = True
@@ -86,7 +89,7 @@ async def traced_stream(
             # The consumer stopped early (aclose, break, garbage collection):
             # close the source under the operation's context, then report.
             try:
-                with step_scope(operation, call):
+                with step_scope(operation, call), step():
                     await source.aclose()
             finally:
                 _notify(observer.closed)

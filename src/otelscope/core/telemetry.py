@@ -37,6 +37,16 @@ class AgentInfo:
 
 
 @dataclass(frozen=True)
+class Formatting:
+    """How a framework formatter turned messages into a model's input."""
+
+    formatter: str
+    input_messages: int | None = None
+    # None: the formatter cannot truncate.
+    truncated_messages: int | None = None
+
+
+@dataclass(frozen=True)
 class ChatRequest:
     """What a model call asks for, read from the model and its arguments."""
 
@@ -46,6 +56,7 @@ class ChatRequest:
     temperature: float | None = None
     max_tokens: int | None = None
     top_p: float | None = None
+    formatting: Formatting | None = None
 
 
 @dataclass(frozen=True)
@@ -313,6 +324,8 @@ class Telemetry:
         _put(attributes, conv.REQUEST_TEMPERATURE, request.temperature)
         _put(attributes, conv.REQUEST_MAX_TOKENS, request.max_tokens)
         _put(attributes, conv.REQUEST_TOP_P, request.top_p)
+        if request.formatting is not None:
+            _put_formatting(attributes, request.formatting)
         name = f"{conv.OP_CHAT} {request.model}" if request.model else conv.OP_CHAT
         span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
         operation = ChatOperation(span, metric_attributes)
@@ -426,6 +439,12 @@ def _tallies_of(call: AgentCall | None, react_round: ReactRound | None) -> tuple
     if call is None:
         return ()
     return (call.tokens,) if react_round is None else (call.tokens, react_round.tokens)
+
+
+def _put_formatting(attributes: dict[str, AttributeValue], formatting: Formatting) -> None:
+    attributes[conv.FORMATTER_NAME] = formatting.formatter
+    _put(attributes, conv.FORMATTER_INPUT_MESSAGES, formatting.input_messages)
+    _put(attributes, conv.FORMATTER_TRUNCATED_MESSAGES, formatting.truncated_messages)
 
 
 def _put(attributes: dict[str, AttributeValue], key: str, value: AttributeValue | None) -> None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -53,15 +58,106 @@ class ToolOutcome:
     error: str | None = None
 
 
+class AbsorbedFailure:
+    """A tool's exception that the framework caught and turned into a result,
+    or the framework's refusal to run the tool at all."""
+
+    __slots__ = ("error", "ran", "refusal")
+
+    def __init__(self) -> None:
+        self.error: BaseException | None = None
+        self.ran = False
+        # (error.type, description) expected when the framework will not run
+        # the tool; it counts only if the tool indeed did not run.
+        self.refusal: tuple[str, str] | None = None
+
+
+_absorbing: ContextVar[AbsorbedFailure | None] = ContextVar(
+    "otelscope_absorbed_tool_failure", default=None
+)
+
+
+@contextmanager
+def absorbing_into(failure: AbsorbedFailure) -> Iterator[None]:
+    """Collect into ``failure`` what watched tool functions raise while the
+    framework runs them in this context (it catches the exception, so the
+    span would not see it). Entered around each step of one tool call."""
+    token = _absorbing.set(failure)
+    try:
+        yield
+    finally:
+        _absorbing.reset(token)
+
+
+def _note_run() -> None:
+    failure = _absorbing.get()
+    if failure is not None:
+        failure.ran = True
+
+
+def _note(error: Exception) -> None:
+    failure = _absorbing.get()
+    # A tool that calls itself raises through the watcher more than once;
+    # the first exception is where the failure began.
+    if failure is not None and failure.error is None:
+        failure.error = error
+
+
+def watch_failures(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` unchanged, except that an exception it raises is noted
+    for the enclosing ``absorbed_failures`` before it propagates. Coroutine
+    functions stay coroutine functions, so a framework that inspects the
+    function still takes the same path."""
+    if inspect.iscoroutinefunction(function):
+
+        @functools.wraps(function)
+        async def watched_coroutine(*args: Any, **kwargs: Any) -> Any:
+            _note_run()
+            try:
+                return await function(*args, **kwargs)
+            except Exception as error:
+                _note(error)
+                raise
+
+        watched: Callable[..., Any] = watched_coroutine
+    else:
+
+        @functools.wraps(function)
+        def watched_function(*args: Any, **kwargs: Any) -> Any:
+            _note_run()
+            try:
+                return function(*args, **kwargs)
+            except Exception as error:
+                _note(error)
+                raise
+
+        watched = watched_function
+    watched.__otelscope_watched__ = function  # type: ignore[attr-defined]
+    return watched
+
+
+def unwatched(function: Callable[..., Any]) -> Callable[..., Any] | None:
+    """The function ``watch_failures`` wrapped, or None if it is not a watcher."""
+    original = getattr(function, "__otelscope_watched__", None)
+    return original if callable(original) else None
+
+
 class ToolStream:
     """Observes the items a tool call yields: how it ended, and its result."""
 
-    __slots__ = ("_last", "_operation", "_outcome", "_reader", "_telemetry")
+    __slots__ = ("_absorbed", "_last", "_operation", "_outcome", "_reader", "_telemetry")
 
-    def __init__(self, operation: Operation, reader: ToolReader, telemetry: Telemetry) -> None:
+    def __init__(
+        self,
+        operation: Operation,
+        reader: ToolReader,
+        telemetry: Telemetry,
+        absorbed: AbsorbedFailure | None = None,
+    ) -> None:
         self._operation = operation
         self._reader = reader
         self._telemetry = telemetry
+        self._absorbed = absorbed
         self._outcome = ToolOutcome()
         self._last: Any = None
 
@@ -75,8 +171,13 @@ class ToolStream:
         if self._telemetry.capturing_on_spans and self._last is not None:
             result = self._reader.result(self._last)
             self._telemetry.record_content(self._operation, {conv.TOOL_CALL_RESULT: result})
+        absorbed = self._absorbed
         if self._outcome.interrupted:
             self._operation.cancel()
+        elif absorbed is not None and absorbed.error is not None:
+            self._operation.fail(absorbed.error)
+        elif absorbed is not None and absorbed.refusal is not None and not absorbed.ran:
+            self._operation.fail_as(*absorbed.refusal)
         elif self._outcome.error is not None:
             self._operation.fail_as(conv.ERROR_TYPE_TOOL_ERROR, self._outcome.error)
         else:
