@@ -9,26 +9,52 @@ AS1_OLDEST := $(VENV)/as1-oldest
 AS2 := $(VENV)/as2
 PYTEST_FLAGS ?= -q
 
-.PHONY: test lint typecheck test-as1 test-as1-oldest test-as2 demo venvs bench-util-genai clean
+.PHONY: test lint typecheck test-as1 test-as1-oldest test-as2 test-phoenix browser-deps demo demo-as2 venvs bench bench-memory bench-util-genai clean
 
-## test: lint, type-check, and run the whole suite on every AgentScope line.
-test: lint typecheck test-as1 test-as1-oldest test-as2
+## test: lint, type-check, and run the whole suite on every AgentScope line,
+## then export the demo to a real backend (Arize Phoenix) and read it back.
+test: lint typecheck test-as1 test-as1-oldest test-as2 test-phoenix
 
-## demo: run the offline demo (overlapping calls) on both AgentScope lines.
-demo: $(AS1)/.installed $(AS2)/.installed
-	$(AS1)/bin/python -m otelscope.demo
-	$(AS2)/bin/python -m otelscope.demo
+## test-phoenix: the demo exported over OTLP to Phoenix, read back through its API.
+## The demo runs on both lines; Phoenix runs from its own venv (see below).
+test-phoenix: $(AS1)/.installed $(AS2)/.installed $(VENV)/phoenix/.installed
+	$(AS1)/bin/python -m pytest tests/phoenix $(PYTEST_FLAGS)
+
+## demo: set up AgentScope 1.x and otelscope, run `otelscope demo`: trace trees on
+## screen, the spans in ./.otelscope, and the path of their HTML waterfall page.
+demo: $(AS1)/.installed
+	$(AS1)/bin/otelscope demo
+
+## demo-as2: the same on AgentScope 2.x.
+demo-as2: $(AS2)/.installed
+	$(AS2)/bin/otelscope demo
 
 venvs: $(AS1)/.installed $(AS1_OLDEST)/.installed $(AS2)/.installed
 
+# Line-agnostic suites (core, store, command line) run on both lines.
 test-as1: $(AS1)/.installed
-	$(AS1)/bin/python -m pytest tests/core tests/v1 $(PYTEST_FLAGS)
+	$(AS1)/bin/python -m pytest tests/core tests/store tests/cli tests/v1 $(PYTEST_FLAGS)
 
 test-as1-oldest: $(AS1_OLDEST)/.installed
 	$(AS1_OLDEST)/bin/python -m pytest tests/v1 $(PYTEST_FLAGS)
 
-test-as2: $(AS2)/.installed
-	$(AS2)/bin/python -m pytest tests/core tests/v2 $(PYTEST_FLAGS)
+# The viewer's browser tests run here once, with Debian's Chromium.
+test-as2: $(AS2)/.installed browser-deps
+	$(AS2)/bin/python -m pytest tests/core tests/store tests/cli tests/viewer tests/v2 $(PYTEST_FLAGS)
+
+## browser-deps: Debian's chromium and chromium-driver, for the viewer's browser tests.
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then \
+		echo "browser-deps: chromium and chromedriver already installed"; \
+	else \
+		echo "browser-deps: installing Debian's chromium and chromium-driver"; \
+		apt-get update \
+			&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+				chromium chromium-driver \
+			|| { echo "browser-deps: installing chromium and chromium-driver FAILED" >&2; exit 1; }; \
+		test -x /usr/bin/chromium && test -x /usr/bin/chromedriver \
+			|| { echo "browser-deps: /usr/bin/chromium or /usr/bin/chromedriver still missing" >&2; exit 1; }; \
+	fi
 
 lint: $(AS2)/.installed
 	$(AS2)/bin/ruff check src tests benchmarks
@@ -45,7 +71,38 @@ $(VENV)/%/.installed: requirements/%.txt requirements/common.txt pyproject.toml
 	$(VENV)/$*/bin/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(AS2)/.installed: requirements/dev.txt
+$(AS2)/.installed: requirements/dev.txt requirements/browser.txt
+
+# Arize Phoenix, the backend of test-phoenix: a program the tests start and talk to
+# over loopback, so its venv holds Phoenix alone, not otelscope or the test tools.
+$(VENV)/phoenix/.installed: requirements/phoenix.txt
+	rm -rf $(VENV)/phoenix
+	$(PYTHON) -m venv $(VENV)/phoenix
+	$(VENV)/phoenix/bin/python -m pip install --quiet -r requirements/phoenix.txt
+	touch $@
+
+## bench: otelscope's CPU cost per call and per span next to the bare-SDK floor, AgentScope's
+## own tracing and loongsuite, on both AgentScope lines in one interleaved run (about 10 min).
+## Writes benchmarks/results/overhead.{md,json,png}; BENCH_FLAGS="--blocks 15" for more rounds.
+BENCH_FLAGS ?=
+bench: $(AS1)/.installed $(AS2)/.installed $(VENV)/bench-driver/.installed \
+		$(VENV)/bench-loongsuite-as1/.installed $(VENV)/bench-loongsuite-as2/.installed
+	$(VENV)/bench-driver/bin/python -m benchmarks $(BENCH_FLAGS)
+
+## bench-memory: 100,000 calls per line with otelscope on; resident size and live objects
+## must stay flat (both lines at once, 15-40 min; MEMORY_CALLS=10000 for a quick look).
+MEMORY_CALLS ?= 100000
+bench-memory: $(AS1)/.installed $(AS2)/.installed
+	$(AS1)/bin/python -m benchmarks.memory $(MEMORY_CALLS) & first=$$!; \
+	$(AS2)/bin/python -m benchmarks.memory $(MEMORY_CALLS); second=$$?; \
+	wait $$first; exit $$(( $$? | second ))
+
+# The benchmark's own venvs, from pinned files under benchmarks/.
+$(VENV)/bench-%/.installed: benchmarks/requirements-%.txt
+	rm -rf $(VENV)/bench-$*
+	$(PYTHON) -m venv $(VENV)/bench-$*
+	$(VENV)/bench-$*/bin/python -m pip install --quiet -r benchmarks/requirements-$*.txt
+	touch $@
 
 ## bench-util-genai: the figures behind "not built on opentelemetry-util-genai".
 bench-util-genai:

@@ -23,9 +23,7 @@ from otelscope.core.telemetry import ChatRequest, ChatResult
 
 
 class ChatReaderV2:
-    def request(
-        self, model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]
-    ) -> ChatRequest:
+    def request(self, model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> ChatRequest:
         return readers.chat_request(model, kwargs)
 
     def result(self, response: Any) -> ChatResult:

@@ -1,5 +1,6 @@
-"""An offline demonstration: overlapping calls on real AgentScope agents,
-driven by a scripted model (no network, no key), traced by otelscope.
+"""An offline demonstration on real AgentScope agents, driven by a scripted
+model (no network, no key): overlapping calls on one agent, then a small
+multi-agent conversation.
 
-Run it with ``python -m otelscope.demo``.
+Run it with ``otelscope demo`` (or ``python -m otelscope.demo``).
 """

@@ -1,4 +1,11 @@
-"""The demo on AgentScope 1.x: overlapping calls on ONE ReActAgent."""
+"""The demo on AgentScope 1.x.
+
+First four overlapping weather questions on ONE ``ReActAgent`` (one trace
+per call), then a weekend-trip conversation of three agents: a ``MsgHub``
+named ``weekend_trip`` in which ``sequential_pipeline`` gives each agent its
+turn and every reply is broadcast to the others. The conversation is one
+trace, rooted at the hub's ``invoke_workflow`` span.
+"""
 
 from __future__ import annotations
 
@@ -15,31 +22,38 @@ from agentscope.tool import Toolkit, ToolResponse
 
 from otelscope.demo import script
 
+TRIP_HUB = "weekend_trip"
+
 
 class ScriptedModel(ChatModelBase):  # type: ignore[misc]
-    """A chat model that follows the current call's script offline."""
+    """A chat model that follows a script offline: its own if it was given
+    one, else the current call's."""
 
-    def __init__(self) -> None:
+    def __init__(self, own_script: script.CallScript | None = None) -> None:
         super().__init__(model_name="scripted-model", stream=False)
+        self.own_script = own_script
 
     async def __call__(
         self, messages: list[dict[str, Any]], *args: Any, **kwargs: Any
     ) -> ChatResponse | AsyncGenerator[ChatResponse, None]:
-        call = script.current.get()
+        call = self.own_script or script.current.get()
         if call is None:
             raise RuntimeError("the demo model runs only inside a demo call")
         await asyncio.sleep(call.delay())
         usage = ChatUsage(input_tokens=12 * len(messages), output_tokens=8, time=0.0)
-        city = call.next_city()
-        if city is None:
-            return ChatResponse(content=[TextBlock(type="text", text=call.answer())], usage=usage)
-        block = ToolUseBlock(
-            type="tool_use",
-            id=f"{city}-{call.model_calls}",
-            name="get_weather",
-            input={"city": city},
-        )
-        return ChatResponse(content=[block], usage=usage)
+        requests = call.next_requests()
+        if not requests:
+            return ChatResponse(content=[TextBlock(type="text", text=call.answer)], usage=usage)
+        blocks = [
+            ToolUseBlock(
+                type="tool_use",
+                id=call.call_id(request),
+                name=request.tool,
+                input=request.arguments,
+            )
+            for request in requests
+        ]
+        return ChatResponse(content=blocks, usage=usage)
 
 
 async def get_weather(city: str) -> ToolResponse:
@@ -52,21 +66,70 @@ async def get_weather(city: str) -> ToolResponse:
     return ToolResponse(content=[TextBlock(type="text", text=script.weather_of(city))])
 
 
-async def run() -> list[str]:
-    """Four overlapping questions to one agent; returns the answers."""
+def weather_toolkit() -> Toolkit:
     toolkit = Toolkit()
     toolkit.register_tool_function(get_weather)
-    agent = ReActAgent(
-        name="Friday",
-        sys_prompt="You answer weather questions.",
-        model=ScriptedModel(),
+    return toolkit
+
+
+def make_agent(
+    name: str, sys_prompt: str, model: ScriptedModel, toolkit: Toolkit | None = None
+) -> ReActAgent:
+    return ReActAgent(
+        name=name,
+        sys_prompt=sys_prompt,
+        model=model,
         formatter=OpenAIChatFormatter(),
         toolkit=toolkit,
     )
 
+
+async def run() -> list[str]:
+    """The weather answers in question order, then the conversation's verdict."""
+    answers = await overlapping_questions()
+    answers.append(await weekend_trip())
+    return answers
+
+
+async def overlapping_questions() -> list[str]:
+    """Four overlapping questions to one agent; returns the answers."""
+    agent = make_agent(
+        "Friday", "You answer weather questions.", ScriptedModel(), weather_toolkit()
+    )
+
     async def ask(call: script.CallScript) -> str:
         script.current.set(call)
-        reply = await agent(Msg("user", f"Weather in {', '.join(call.cities)}?", "user"))
+        reply = await agent(Msg("user", call.question, "user"))
         return str(reply.get_text_content())
 
     return list(await asyncio.gather(*(ask(call) for call in script.scripts())))
+
+
+async def weekend_trip() -> str:
+    """Three agents take turns in a hub; returns the last one's reply."""
+    # Imported here, after instrument(): a pipeline function imported by name
+    # earlier would be the untraced original.
+    from agentscope.pipeline import MsgHub, sequential_pipeline
+
+    agents = [
+        make_agent(
+            script.FORECASTER,
+            "You look up the weather.",
+            ScriptedModel(script.forecaster_script()),
+            weather_toolkit(),
+        ),
+        make_agent(
+            script.PLANNER,
+            "You plan trips.",
+            ScriptedModel(script.answering_script(script.PLAN)),
+        ),
+        make_agent(
+            script.CRITIC,
+            "You check plans.",
+            ScriptedModel(script.answering_script(script.VERDICT)),
+        ),
+    ]
+    question = Msg("user", script.TRIP_QUESTION, "user")
+    async with MsgHub(agents, announcement=question, name=TRIP_HUB):
+        reply = await sequential_pipeline(agents)
+    return str(reply.get_text_content())

@@ -1,0 +1,10 @@
+"""The ``otelscope`` command line.
+
+- ``main``: arguments and dispatch; ``terminal``: messages and colour.
+- ``run_command`` (the parent), ``bootstrap/sitecustomize.py`` and ``child``
+  (inside the program): ``otelscope run``.
+- ``export_plan``: where telemetry goes, from the standard variables;
+  ``pipeline``: the SDK providers for it.
+- ``span_counts`` and ``summary``: what a run produced, said at exit.
+- ``demo_command`` and ``show_command``: ``otelscope demo`` and ``otelscope show``.
+"""

@@ -1,0 +1,118 @@
+"""``otelscope run``: start a program with otelscope active, then summarize.
+
+The program runs as a child process with the bootstrap directory first on
+its ``PYTHONPATH`` (see ``otelscope.cli.bootstrap``). The parent only waits:
+it passes SIGINT and SIGTERM on, prints the summary the child's processes
+reported, and exits with the program's own exit status.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+from otelscope.cli import bootstrap
+from otelscope.cli.child import COUNTS_FILE_ENV, SERVICE_NAME_ENV
+from otelscope.cli.export_plan import LOCAL_STORE_ENV, plan_from_env
+from otelscope.cli.span_counts import read_counts
+from otelscope.cli.summary import show_arguments, summary_lines
+from otelscope.store.location import STORE_DIR_ENV, default_store_dir
+
+# The shell's exit statuses for a command it could not find or not execute.
+EXIT_NOT_FOUND = 127
+EXIT_NOT_EXECUTABLE = 126
+
+# Python options whose value is the next argument, for finding the script name.
+_PYTHON_OPTIONS_WITH_VALUE = frozenset({"-W", "-X", "--check-hash-based-pycs"})
+
+
+def run_program(command: Sequence[str], store_dir: Path, *, local_store: bool) -> int:
+    """Runs ``command`` traced; returns the exit status to leave with."""
+    plan = plan_from_env(os.environ, store_dir.resolve(), local_store=local_store)
+    with tempfile.TemporaryDirectory(prefix="otelscope-run-") as scratch:
+        counts_file = Path(scratch) / "counts.jsonl"
+        env = child_environment(command, store_dir, counts_file, local_store=local_store)
+        try:
+            process = subprocess.Popen(list(command), env=env)
+        except FileNotFoundError:
+            print(f"otelscope: {command[0]}: command not found", file=sys.stderr)
+            return EXIT_NOT_FOUND
+        except PermissionError:
+            print(f"otelscope: {command[0]}: permission denied", file=sys.stderr)
+            return EXIT_NOT_EXECUTABLE
+        with _signals_forwarded_to(process):
+            returncode = process.wait()
+        counts = read_counts(counts_file)
+    show_args = show_arguments(store_dir, default_store_dir())
+    for line in summary_lines(counts, plan, show_args):
+        print(line, file=sys.stderr)
+    # A program killed by a signal leaves with the shell's status for it.
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def child_environment(
+    command: Sequence[str], store_dir: Path, counts_file: Path, *, local_store: bool
+) -> dict[str, str]:
+    env = dict(os.environ)
+    bootstrap_dir = str(Path(bootstrap.__file__).resolve().parent)
+    existing = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = bootstrap_dir + (os.pathsep + existing if existing else "")
+    # Absolute, so a program that changes directory still finds the same store.
+    env[STORE_DIR_ENV] = str(store_dir.resolve())
+    if local_store:
+        env[LOCAL_STORE_ENV] = "always"
+    env[COUNTS_FILE_ENV] = str(counts_file)
+    env[SERVICE_NAME_ENV] = default_service_name(command)
+    return env
+
+
+def default_service_name(command: Sequence[str]) -> str:
+    """The script or module a Python command runs, else the program's name."""
+    program = Path(command[0]).name
+    if not program.startswith(("python", "pypy")):
+        return Path(program).stem or program
+    arguments = iter(command[1:])
+    for argument in arguments:
+        if argument == "-m":
+            return next(arguments, "python")
+        if argument == "-c":
+            return "python"
+        if argument in _PYTHON_OPTIONS_WITH_VALUE:
+            next(arguments, None)
+        elif not argument.startswith("-"):
+            return Path(argument).stem or "python"
+    return "python"
+
+
+@contextmanager
+def _signals_forwarded_to(process: subprocess.Popen[bytes]) -> Iterator[None]:
+    def forward(signum: int, frame: FrameType | None) -> None:
+        # Ctrl-C at a terminal reaches the whole foreground group, the program
+        # included; passing it on again would interrupt the program twice.
+        if signum == signal.SIGINT and _in_terminal_foreground():
+            return
+        if process.poll() is None:
+            process.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _in_terminal_foreground() -> bool:
+    for descriptor in (0, 1, 2):
+        try:
+            return os.tcgetpgrp(descriptor) == os.getpgrp()
+        except OSError:
+            continue
+    return False

@@ -1,0 +1,247 @@
+"""The waterfall page in headless Chromium: what a person opening the file sees.
+
+A screenshot of every run is kept in test-artifacts/ at the repository root.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from otelscope.store.records import SpanRecord
+from otelscope.viewer.html import render_waterfall_html
+from tests.viewer.browser import (
+    RENDER_TIMEOUT_S,
+    BrowserMissingError,
+    open_waterfall,
+    require_browser,
+    start_chromium,
+    take_screenshot,
+)
+from tests.viewer.traces import (
+    CHAT_1_ID,
+    FAILED_TOOL_ID,
+    HOSTILE,
+    INSTANT_TOOL_ID,
+    OLDER_TRACE_ID,
+    TRACE_ID,
+    agent_trace,
+    older_trace,
+)
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+WIDTH, HEIGHT = 1280, 900
+# From waterfall.css: the narrowest a bar gets, and the indentation per tree level.
+MIN_BAR_WIDTH_PX = 3
+INDENT_PX = 18
+# Layout rounds to device pixels.
+TOLERANCE_PX = 1.0
+# Any alert() the page could be tricked into calling is recorded instead of shown.
+RECORD_ALERTS = "window.__alerts = []; window.alert = function (m) { window.__alerts.push(m); };"
+
+BAR_GEOMETRY = """
+return Array.from(document.querySelectorAll('.bar')).map(function (bar) {
+  var track = bar.parentElement.getBoundingClientRect();
+  var box = bar.getBoundingClientRect();
+  return {spanId: bar.dataset.spanId, left: box.left - track.left, width: box.width,
+          trackWidth: track.width};
+});
+"""
+NAME_POSITIONS = """
+var positions = {};
+document.querySelectorAll('.row').forEach(function (row) {
+  positions[row.dataset.spanId] = row.querySelector('.span-name').getBoundingClientRect().left;
+});
+return positions;
+"""
+
+
+def _spans() -> list[SpanRecord]:
+    return agent_trace() + older_trace()
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    try:
+        require_browser()
+    except BrowserMissingError as missing:
+        pytest.fail(str(missing))
+    browser = start_chromium(
+        tmp_path_factory.mktemp("chromium-profile"), width=WIDTH, height=HEIGHT
+    )
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_ALERTS})
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+@pytest.fixture(scope="module")
+def page_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("waterfall") / "waterfall.html"
+    path.write_text(render_waterfall_html(_spans(), title=HOSTILE), encoding="ascii")
+    return path
+
+
+@pytest.fixture
+def page(driver, page_path):
+    open_waterfall(driver, page_path)
+    driver.get_log("browser")  # Start each test with an empty console.
+    return driver
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+def _artifact(name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name
+
+
+def _open_details(page, element) -> None:
+    element.click()
+    WebDriverWait(page, RENDER_TIMEOUT_S).until(
+        lambda current: current.find_element(By.ID, "details").is_displayed()
+    )
+
+
+def _attribute_shown(page, key: str) -> str:
+    selector = f'#details .attributes .kv-item[data-key="{key}"] .kv-value'
+    return page.find_element(By.CSS_SELECTOR, selector).text
+
+
+def test_a_screenshot_of_the_page_is_saved(page):
+    png = _artifact("waterfall.png")
+    png.unlink(missing_ok=True)
+
+    assert page.save_screenshot(str(png))
+    assert _png_size(png) == (WIDTH, HEIGHT)
+
+
+def test_one_bar_per_span_placed_by_its_start_and_duration(page):
+    bars = page.execute_script(BAR_GEOMETRY)
+    spans = {span.span_id: span for span in _spans()}
+
+    assert sorted(bar["spanId"] for bar in bars) == sorted(spans)
+    for bar in bars:
+        span = spans[bar["spanId"]]
+        trace = [other for other in spans.values() if other.trace_id == span.trace_id]
+        trace_start = min(other.start_unix_nano for other in trace)
+        trace_duration = max(other.end_unix_nano for other in trace) - trace_start
+        px_per_nano = bar["trackWidth"] / trace_duration
+        expected_left = (span.start_unix_nano - trace_start) * px_per_nano
+        expected_width = max(span.duration_nano * px_per_nano, MIN_BAR_WIDTH_PX)
+        assert bar["width"] > 0
+        assert bar["left"] == pytest.approx(expected_left, abs=TOLERANCE_PX), span.name
+        assert bar["width"] == pytest.approx(expected_width, abs=TOLERANCE_PX), span.name
+    (instant,) = [bar for bar in bars if bar["spanId"] == INSTANT_TOOL_ID]
+    assert instant["width"] == pytest.approx(MIN_BAR_WIDTH_PX, abs=0.01)
+
+
+def test_children_are_indented_one_level_deeper_than_their_parents(page):
+    name_left = page.execute_script(NAME_POSITIONS)
+    spans = _spans()
+    shown_as_roots = [span.span_id for span in spans if span.parent_span_id not in name_left]
+
+    for span in spans:
+        if span.parent_span_id in name_left:
+            indent = name_left[span.span_id] - name_left[span.parent_span_id]
+            assert indent == pytest.approx(INDENT_PX, abs=0.5), span.name
+    root_left = {name_left[span_id] for span_id in shown_as_roots}
+    assert len(root_left) == 1
+    # The embeddings span's parent is not in the data: a root, marked as such.
+    assert "e000000000000002" in shown_as_roots
+    orphan = page.find_element(By.CSS_SELECTOR, '.row[data-span-id="e000000000000002"] .orphan')
+    assert orphan.text == "parent missing"
+
+
+def test_traces_are_sections_newest_first(page):
+    sections = page.find_elements(By.CSS_SELECTOR, "section.trace")
+
+    assert [section.get_attribute("data-trace-id") for section in sections] == [
+        TRACE_ID,
+        OLDER_TRACE_ID,
+    ]
+    assert [section.find_element(By.CLASS_NAME, "trace-name").text for section in sections] == [
+        "invoke_agent Friday",
+        "invoke_workflow sequential_pipeline",
+    ]
+
+
+def test_the_failed_tool_is_red_with_its_error_type(page):
+    error_bars = page.find_elements(By.CSS_SELECTOR, ".bar.error")
+    row = page.find_element(By.CSS_SELECTOR, f'.row[data-span-id="{FAILED_TOOL_ID}"]')
+
+    assert [bar.get_attribute("data-span-id") for bar in error_bars] == [FAILED_TOOL_ID]
+    assert error_bars[0].value_of_css_property("background-color") == "rgba(220, 38, 38, 1)"
+    assert row.find_element(By.CSS_SELECTOR, ".bar-label .error-type").text == "ValueError"
+    assert row.find_element(By.CSS_SELECTOR, ".status-badge.error").text == "ERROR"
+
+
+def test_clicking_the_chat_bar_shows_its_attributes(page):
+    bar = page.find_element(By.CSS_SELECTOR, f'.bar[data-span-id="{CHAT_1_ID}"]')
+    _open_details(page, bar)
+    page.save_screenshot(str(_artifact("waterfall-details.png")))
+    details = page.find_element(By.ID, "details")
+
+    assert details.get_attribute("data-span-id") == CHAT_1_ID
+    assert details.find_element(By.CLASS_NAME, "details-name").text == "chat scripted-model"
+    assert _attribute_shown(page, "gen_ai.usage.input_tokens") == "24"
+    assert _attribute_shown(page, "gen_ai.usage.output_tokens") == "8"
+    assert _attribute_shown(page, "gen_ai.response.finish_reasons") == '["completed"]'
+    facts = details.find_element(By.CSS_SELECTOR, '.facts .kv-item[data-key="span id"]')
+    assert facts.find_element(By.CLASS_NAME, "kv-value").text == CHAT_1_ID
+    resource = details.find_element(By.CSS_SELECTOR, '.resource [data-key="service.name"]')
+    assert resource.find_element(By.CLASS_NAME, "kv-value").text == "weather-bot"
+
+    page.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    assert not details.is_displayed()
+
+
+def test_the_hostile_value_is_shown_as_text_and_runs_nothing(page):
+    row = page.find_element(By.CSS_SELECTOR, f'.row[data-span-id="{FAILED_TOOL_ID}"] .span-name')
+    _open_details(page, row)
+
+    assert _attribute_shown(page, "gen_ai.tool.call.arguments") == HOSTILE
+    assert page.find_element(By.ID, "page-title").text == HOSTILE
+    assert page.title == HOSTILE
+    assert page.execute_script("return document.querySelectorAll('img').length") == 0
+    assert page.execute_script("return window.__alerts") == []
+
+
+def test_every_row_opens_without_script_errors(page):
+    for row in page.find_elements(By.CSS_SELECTOR, ".row"):
+        _open_details(page, row)
+        assert page.find_element(By.ID, "details").get_attribute("data-span-id") == (
+            row.get_attribute("data-span-id")
+        )
+
+    assert [entry for entry in page.get_log("browser") if entry["level"] == "SEVERE"] == []
+
+
+def test_take_screenshot_writes_a_png_of_the_requested_size(page_path, tmp_path):
+    png = tmp_path / "shots" / "page.png"
+
+    take_screenshot(page_path, png, width=1000, height=700)
+
+    assert _png_size(png) == (1000, 700)
+
+
+def test_a_missing_browser_names_the_make_target(tmp_path):
+    chromium, chromedriver = tmp_path / "chromium", tmp_path / "chromedriver"
+
+    with pytest.raises(BrowserMissingError) as missing:
+        require_browser(chromium, chromedriver)
+
+    assert str(missing.value) == (
+        f"{chromium} and {chromedriver} not found: run `make browser-deps` "
+        "(installs Debian's chromium and chromium-driver)"
+    )
