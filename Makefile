@@ -9,7 +9,7 @@ AS1_OLDEST := $(VENV)/as1-oldest
 AS2 := $(VENV)/as2
 PYTEST_FLAGS ?= -q
 
-.PHONY: test lint typecheck test-as1 test-as1-oldest test-as2 test-phoenix browser-deps demo demo-as2 venvs bench bench-memory bench-util-genai clean
+.PHONY: test lint typecheck test-as1 test-as1-oldest test-as2 test-phoenix browser-deps demo demo-as2 soak venvs bench bench-memory bench-util-genai clean
 
 ## test: lint, type-check, and run the whole suite on every AgentScope line,
 ## then export the demo to a real backend (Arize Phoenix) and read it back.
@@ -41,6 +41,12 @@ test-as1-oldest: $(AS1_OLDEST)/.installed
 # The viewer's browser tests run here once, with Debian's Chromium.
 test-as2: $(AS2)/.installed browser-deps
 	$(AS2)/bin/python -m pytest tests/core tests/store tests/cli tests/viewer tests/v2 $(PYTEST_FLAGS)
+
+## soak: the generated-scenario tests with many more scenarios, drawn at random
+## (OTELSCOPE_SCENARIOS=N to choose how many per test).
+soak: $(AS1)/.installed $(AS2)/.installed
+	OTELSCOPE_HYPOTHESIS_PROFILE=soak $(AS1)/bin/python -m pytest tests/v1 -m scenarios $(PYTEST_FLAGS)
+	OTELSCOPE_HYPOTHESIS_PROFILE=soak $(AS2)/bin/python -m pytest tests/v2 -m scenarios $(PYTEST_FLAGS)
 
 ## browser-deps: Debian's chromium and chromium-driver, for the viewer's browser tests.
 browser-deps:
@@ -82,7 +88,7 @@ $(VENV)/phoenix/.installed: requirements/phoenix.txt
 	touch $@
 
 ## bench: otelscope's CPU cost per call and per span next to the bare-SDK floor, AgentScope's
-## own tracing and loongsuite, on both AgentScope lines in one interleaved run (about 10 min).
+## own tracing and loongsuite, both AgentScope lines, one interleaved run (5-20 min with load).
 ## Writes benchmarks/results/overhead.{md,json,png}; BENCH_FLAGS="--blocks 15" for more rounds.
 BENCH_FLAGS ?=
 bench: $(AS1)/.installed $(AS2)/.installed $(VENV)/bench-driver/.installed \
@@ -90,7 +96,7 @@ bench: $(AS1)/.installed $(AS2)/.installed $(VENV)/bench-driver/.installed \
 	$(VENV)/bench-driver/bin/python -m benchmarks $(BENCH_FLAGS)
 
 ## bench-memory: 100,000 calls per line with otelscope on; resident size and live objects
-## must stay flat (both lines at once, 15-40 min; MEMORY_CALLS=10000 for a quick look).
+## must stay flat (both lines at once, up to ~45 min; MEMORY_CALLS=10000 for a quick look).
 MEMORY_CALLS ?= 100000
 bench-memory: $(AS1)/.installed $(AS2)/.installed
 	$(AS1)/bin/python -m benchmarks.memory $(MEMORY_CALLS) & first=$$!; \

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 os.environ.setdefault("AGENTSCOPE_DISABLE_CONSOLE_OUTPUT", "true")
 
 import pytest
+from hypothesis import HealthCheck, settings
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -19,6 +20,21 @@ from otelscope import AgentScopeInstrumentor
 from otelscope.core import guard
 
 guard.set_strict(True)
+
+# Generated scenarios: a bounded, reproducible number in `make test` (the same
+# examples every run, so CI does not flake on a new one); `make soak` draws
+# many more, at random. OTELSCOPE_SCENARIOS overrides either count.
+_SCENARIO_PROFILES = {"ci": (300, True), "soak": (5000, False)}
+for _name, (_examples, _fixed) in _SCENARIO_PROFILES.items():
+    settings.register_profile(
+        _name,
+        max_examples=int(os.environ.get("OTELSCOPE_SCENARIOS", _examples)),
+        derandomize=_fixed,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+settings.load_profile(os.environ.get("OTELSCOPE_HYPOTHESIS_PROFILE", "ci"))
 
 
 class Traced:

@@ -6,9 +6,13 @@ log records in memory."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
+from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
+from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 
@@ -141,3 +145,36 @@ def cut(value: str, length: int) -> str:
     if len(value) <= length:
         return value
     return value[:length] + f"...[truncated {len(value) - length} characters]"
+
+
+# -- Shared by both lines' security tests ----------------------------------------
+
+CAPTURE_MODES = ["SPAN_ONLY", "EVENT_ONLY", "SPAN_AND_EVENT"]
+LIMIT = 30
+WITHIN_LIMIT = re.compile(rf"(?s).{{0,{LIMIT}}}|.{{{LIMIT}}}\.\.\.\[truncated \d+ characters\]")
+# Where provider SDKs look for keys when the model object has none.
+CREDENTIAL_VARIABLES = ["OPENAI_API_KEY", "DASHSCOPE_API_KEY", "ANTHROPIC_API_KEY"]
+
+
+def all_content(capture: Capture) -> list[str]:
+    """Every content value recorded, on spans and on log records."""
+    nodes = [node for root in build_trees(capture.traced.spans()) for node in root.walk()]
+    on_spans = [v for node in nodes for v in raw_content_of(node.attributes).values()]
+    on_logs = [
+        v for record in capture.records() for v in raw_content_of(record.attributes).values()
+    ]
+    return on_spans + on_logs
+
+
+# -- Everything exported, as the bytes a backend receives ------------------------
+
+
+def otlp_bytes(capture: Capture) -> bytes:
+    """Every span (attributes, events, resource), log record and metric point
+    ``capture`` exported, encoded as the OTLP exporters send them. Shared by
+    both lines' security tests, which search it for planted credentials."""
+    spans = encode_spans(capture.traced.spans()).SerializeToString()
+    logs = encode_logs(list(capture.logs.get_finished_logs())).SerializeToString()
+    metrics = capture.traced.metric_reader.get_metrics_data()
+    points = encode_metrics(metrics).SerializeToString() if metrics is not None else b""
+    return spans + logs + points

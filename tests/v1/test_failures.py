@@ -196,7 +196,16 @@ class BrokenAgent(ReActAgent):
         raise self.error
 
 
-def test_agent_reply_error_propagates_unchanged(traced) -> None:
+@pytest.fixture
+def broken_agent_error():
+    """A raised exception keeps its traceback, and so the frames it passed
+    (with their locals); this one lives on the class, so drop that after the
+    test, or later tests that count live call objects would find them."""
+    yield BrokenAgent.error
+    BrokenAgent.error.__traceback__ = None
+
+
+def test_agent_reply_error_propagates_unchanged(traced, broken_agent_error) -> None:
     agent = BrokenAgent(
         name="Broken",
         sys_prompt="x",
@@ -209,7 +218,7 @@ def test_agent_reply_error_propagates_unchanged(traced) -> None:
     with pytest.raises(RuntimeError) as caught:
         asyncio.run(call_with(agent, script))
 
-    assert caught.value is BrokenAgent.error
+    assert caught.value is broken_agent_error
     assert script.calls_made == 0
     [root] = build_trees(traced.spans())
     assert root.shape() == ("invoke_agent Broken", [])

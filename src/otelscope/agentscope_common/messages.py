@@ -14,12 +14,18 @@ TypedDicts, 2.x blocks pydantic models), so one reader serves both:
   without guessing its fields.
 
 A message whose blocks are all tool results has the role ``tool``.
+
+Whatever a message holds, reading it never raises and never consumes it: a
+one-shot iterator (a generator of blocks) is left for the application, a
+value whose reading fails is left out, and text that cannot be printed is
+named by its type.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from otelscope.core import conventions as conv
@@ -33,10 +39,11 @@ def chat_input(messages: Any, tools: Any) -> dict[str, Any]:
     """A chat request's content: system instructions apart from the messages."""
     converted = to_messages(messages)
     system = [part for m in converted if m["role"] == "system" for part in m["parts"]]
+    definitions = [tool_definition(tool) for tool in items_of(tools)]
     return {
         conv.SYSTEM_INSTRUCTIONS: system or None,
         conv.INPUT_MESSAGES: [m for m in converted if m["role"] != "system"],
-        conv.TOOL_DEFINITIONS: [tool_definition(tool) for tool in tools] if tools else None,
+        conv.TOOL_DEFINITIONS: definitions or None,
     }
 
 
@@ -46,7 +53,8 @@ def tool_definition(schema: Any) -> Any:
     each tool flat (``{"type", "name", "description", "parameters"}``)."""
     function = field(schema, "function")
     if isinstance(schema, Mapping) and isinstance(function, Mapping):
-        return {"type": schema.get("type", "function"), **function}
+        with contextlib.suppress(Exception):  # unreadable: recorded as it is
+            return {"type": schema.get("type", "function"), **function}
     return schema
 
 
@@ -66,10 +74,9 @@ def to_messages(messages: Any) -> list[Message]:
     called it)."""
     if messages is None:
         return []
-    if not isinstance(messages, list | tuple):
-        messages = [messages]
+    listed = items_of(messages) if isinstance(messages, list | tuple) else [messages]
     converted: list[Message] = []
-    for message in messages:
+    for message in listed:
         if _is_message(message):
             converted.extend(_split_tool_results(message))
     return converted
@@ -97,9 +104,23 @@ def _split_tool_results(message: Any) -> list[Message]:
 def to_parts(content: Any) -> list[Part]:
     if isinstance(content, str):
         return [{"type": "text", "content": content}]
-    if not isinstance(content, Iterable) or isinstance(content, bytes | Mapping):
+    return [to_part(block) for block in items_of(content)]
+
+
+def items_of(values: Any) -> list[Any]:
+    """The items of a collection of blocks, messages or tools; none for a
+    string, binary data, a mapping or a one-shot iterator (reading a
+    generator would take its items from the application). Items that come
+    before a failing iteration are kept."""
+    if not isinstance(values, Iterable) or isinstance(values, _NOT_COLLECTIONS):
         return []
-    return [to_part(block) for block in content]
+    items: list[Any] = []
+    with contextlib.suppress(Exception):
+        items.extend(values)
+    return items
+
+
+_NOT_COLLECTIONS = (str, bytes, bytearray, memoryview, Mapping, Iterator)
 
 
 def to_part(block: Any) -> Part:
@@ -146,7 +167,11 @@ def _tool_result(block: Any, kind: str) -> Part:
 
 
 def _image_url(block: Any, kind: str) -> Part:
-    return {"type": "uri", "modality": "image", "uri": str(field(field(block, "image_url"), "url"))}
+    return {
+        "type": "uri",
+        "modality": "image",
+        "uri": _printed(field(field(block, "image_url"), "url")),
+    }
 
 
 def _media(block: Any, kind: str) -> Part:
@@ -154,7 +179,7 @@ def _media(block: Any, kind: str) -> Part:
     media_type = text(field(source, "media_type"))
     modality = kind if kind != "data" else (media_type or "").split("/")[0] or "unknown"
     if text(field(source, "type")) == "url" or field(source, "url") is not None:
-        part: Part = {"type": "uri", "modality": modality, "uri": str(field(source, "url"))}
+        part: Part = {"type": "uri", "modality": modality, "uri": _printed(field(source, "url"))}
     else:
         part = {"type": "blob", "modality": modality, "content": field(source, "data")}
     if media_type is not None:
@@ -193,12 +218,21 @@ def tool_output(output: Any) -> Any:
         return output
     parts = to_parts(output)
     if parts and all(part["type"] == "text" for part in parts):
-        return "\n".join(str(part["content"]) for part in parts)
+        return "\n".join(_printed(part["content"]) for part in parts)
     return parts
 
 
 def _texts(blocks: Any) -> str:
-    return "\n".join(str(field(b, "text")) for b in blocks or () if field(b, "text") is not None)
+    texts = [field(block, "text") for block in items_of(blocks)]
+    return "\n".join(_printed(text) for text in texts if text is not None)
+
+
+def _printed(value: Any) -> str:
+    """``str(value)``, or the type's name when the value cannot be printed."""
+    try:
+        return str(value)
+    except Exception:
+        return f"<{type(value).__name__}>"
 
 
 def _is_message(value: Any) -> bool:

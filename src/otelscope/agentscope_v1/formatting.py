@@ -12,8 +12,8 @@ Matching is by identity: the wrapped ``format`` remembers, in the calling
 task's context, the list it returned; a model call whose ``messages`` is that
 very list gets its counts. A model called with any other list (formatted by
 hand, copied, edited) gets none, so nothing is ever attached to the wrong
-call. The remembered list is the one the model is about to receive, so
-keeping a reference costs no memory of its own for long.
+call. The model call that takes the remembered list also forgets it, so the
+caller's context does not hold the last prompt once the call is over.
 """
 
 from __future__ import annotations
@@ -62,7 +62,10 @@ def install(patches: Patches) -> None:
 def formatting_of(messages: object) -> Formatting | None:
     """The formatting that produced ``messages``, if this context made it."""
     last = _last_formatted.get()
-    return last.formatting if last is not None and last.output is messages else None
+    if last is None or last.output is not messages:
+        return None
+    _last_formatted.set(None)
+    return last.formatting
 
 
 def _traced_format(truncating_base: type) -> Callable[[AsyncMethod], AsyncMethod]:

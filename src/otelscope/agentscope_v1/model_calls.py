@@ -11,9 +11,8 @@ read from the last one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import replace
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from otelscope.agentscope_common import messages as messages_shape
@@ -29,10 +28,8 @@ _model_calls = NestedCallGuard("otelscope_v1_model_in_call")
 
 class ChatReaderV1:
     def request(self, model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> ChatRequest:
-        request = readers.chat_request(model, kwargs)
         messages = args[0] if args else kwargs.get("messages")
-        found = formatting.formatting_of(messages)
-        return request if found is None else replace(request, formatting=found)
+        return readers.chat_request(model, kwargs, formatting.formatting_of(messages))
 
     def result(self, response: Any) -> ChatResult:
         return readers.chat_result(response)
@@ -55,10 +52,8 @@ class ChatReaderV1:
     def already_traced(self, model: Any) -> bool:
         return _model_calls.is_running(model)
 
-    @contextmanager
-    def scope(self, model: Any) -> Iterator[None]:
-        with _model_calls.running(model), native_tracing_off():
-            yield
+    def scope(self, model: Any) -> AbstractContextManager[None]:
+        return _model_calls.running(model, native_tracing_off())
 
 
 def install(telemetry: Telemetry, patches: Patches) -> None:

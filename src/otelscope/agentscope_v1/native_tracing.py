@@ -10,8 +10,7 @@ The exporter that ``init`` installed stays: it receives otelscope's spans.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from typing import Any
 
@@ -29,14 +28,24 @@ def _flag() -> ContextVar[bool] | None:
 _TRACE_ENABLED = _flag()
 
 
-@contextmanager
-def native_tracing_off() -> Iterator[None]:
+def native_tracing_off() -> AbstractContextManager[None]:
     """Switch AgentScope's own spans off for this context, if they are on."""
     if _TRACE_ENABLED is None or not _TRACE_ENABLED.get():
-        yield
-        return
-    token = _TRACE_ENABLED.set(False)
-    try:
-        yield
-    finally:
-        _TRACE_ENABLED.reset(token)
+        return _NOTHING_TO_SWITCH
+    return _TracingOff(_TRACE_ENABLED)
+
+
+_NOTHING_TO_SWITCH = nullcontext()
+
+
+class _TracingOff:
+    __slots__ = ("_flag", "_token")
+
+    def __init__(self, flag: ContextVar[bool]) -> None:
+        self._flag = flag
+
+    def __enter__(self) -> None:
+        self._token = self._flag.set(False)
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._flag.reset(self._token)

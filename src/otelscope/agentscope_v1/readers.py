@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from otelscope.agentscope_common import records
+from otelscope.agentscope_common.messages import items_of
 from otelscope.core.guard import report_internal_error
 from otelscope.core.providers import provider_for_class
 from otelscope.core.telemetry import (
@@ -19,6 +20,7 @@ from otelscope.core.telemetry import (
     ChatResult,
     EmbeddingsRequest,
     EmbeddingsResult,
+    Formatting,
 )
 from otelscope.core.tool_call import ToolOutcome
 from otelscope.core.values import field, integer, number, text
@@ -47,7 +49,9 @@ def run_id() -> str | None:
         return None
 
 
-def chat_request(model: Any, kwargs: Mapping[str, Any]) -> ChatRequest:
+def chat_request(
+    model: Any, kwargs: Mapping[str, Any], formatting: Formatting | None = None
+) -> ChatRequest:
     # Built-in models keep default parameters in `generate_kwargs`; a call's
     # own keyword arguments override them.
     defaults = getattr(model, "generate_kwargs", None)
@@ -60,6 +64,7 @@ def chat_request(model: Any, kwargs: Mapping[str, Any]) -> ChatRequest:
         temperature=number(params.get("temperature")),
         max_tokens=integer(params.get("max_tokens")),
         top_p=number(params.get("top_p")),
+        formatting=formatting,
     )
 
 
@@ -95,14 +100,15 @@ def _from_provider_message(message: Mapping[str, Any]) -> Mapping[str, Any]:
     if "content" not in message and isinstance(message.get("parts"), list):
         return _from_gemini_message(message)
     content = message.get("content")
+    # Content of another shape (a number, binary data) holds no blocks.
     blocks: list[Any] = (
-        [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+        [{"type": "text", "text": content}] if isinstance(content, str) else items_of(content)
     )
     if message.get("role") == "tool":
         output = content if isinstance(content, str) else blocks
         result = {"type": "tool_result", "id": message.get("tool_call_id"), "output": output}
         return {"role": "tool", "content": [result]}
-    for call in message.get("tool_calls") or ():
+    for call in items_of(message.get("tool_calls")):
         function = call.get("function", {}) if isinstance(call, Mapping) else {}
         blocks.append(
             {

@@ -31,7 +31,11 @@ def install(telemetry: Telemetry, patches: Patches) -> AgentAttachments:
     from agentscope.tool import Toolkit
 
     from otelscope.agentscope_v2 import embedding_calls, middleware, workflows
-    from otelscope.agentscope_v2.agent_reply import held_reply, held_reply_stream
+    from otelscope.agentscope_v2.agent_reply import (
+        adopting_model_streams,
+        held_reply,
+        held_reply_stream,
+    )
     from otelscope.agentscope_v2.model_calls import ChatReaderV2
     from otelscope.agentscope_v2.tool_calls import traced_tool_call
 
@@ -40,7 +44,8 @@ def install(telemetry: Telemetry, patches: Patches) -> AgentAttachments:
     attachments = middleware.attachments(tracing_middleware)
     patches.wrap(Agent, "reply", held_reply(attachments))
     patches.wrap(Agent, "reply_stream", held_reply_stream(attachments))
-    patches.wrap(ChatModelBase, "__call__", traced_model_call(telemetry, ChatReaderV2()))
+    traced_chat = traced_model_call(telemetry, ChatReaderV2())
+    patches.wrap(ChatModelBase, "__call__", adopting_model_streams(traced_chat))
     patches.wrap(Toolkit, "call_tool", traced_tool_call(telemetry))
     embedding_calls.install(telemetry, patches)
     workflows.install(telemetry, patches)

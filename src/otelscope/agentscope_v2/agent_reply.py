@@ -4,25 +4,35 @@
 private ``_reply`` chain) acquire the agent's attachment before the reply
 starts and release it when the reply ends, however it ends. The spans
 themselves come from the middleware (``otelscope.agentscope_v2.middleware``).
+
+A consumer that abandons ``reply_stream`` gets the traced reply and the
+model stream being read closed with it (``adopt_reply``,
+``adopting_model_streams``), newest first, so each span ends before the one
+that holds it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any
 
+from otelscope.core import calls
 from otelscope.core.attachment import AgentAttachments
 from otelscope.core.guard import report_internal_error, safely, suppressed
 
-# The agent whose `reply_stream` is taking a step in this context, and the
-# traced reply streams `on_reply` opened during its steps (set around each
-# step only, never across a `yield`).
-_open_replies: ContextVar[tuple[object, list[AsyncGenerator[Any, None]]] | None] = ContextVar(
-    "otelscope_v2_open_replies", default=None
-)
+# The agent whose `reply_stream` is taking a step in this context, the task
+# taking it, and the streams opened during its steps that must close with it:
+# the traced reply of `on_reply` and the agent's model streams (set around
+# each step only, never across a `yield`).
+_open_replies: ContextVar[
+    tuple[object, asyncio.Task[Any] | None, list[AsyncGenerator[Any, None]]] | None
+] = ContextVar("otelscope_v2_open_replies", default=None)
 
 Reply = Callable[..., Coroutine[Any, Any, Any]]
+ModelCall = Callable[..., Coroutine[Any, Any, Any]]
 ReplyStream = Callable[..., AsyncGenerator[Any, None]]
 
 
@@ -49,7 +59,7 @@ def held_reply_stream(attachments: AgentAttachments) -> Callable[[ReplyStream], 
             opened: list[AsyncGenerator[Any, None]] = []
             try:
                 while True:
-                    token = _open_replies.set((self, opened))
+                    token = _open_replies.set((self, asyncio.current_task(), opened))
                     try:
                         event = await events.__anext__()
                     except StopAsyncIteration:
@@ -79,17 +89,58 @@ def adopt_reply(agent: Any, traced_reply: AsyncGenerator[Any, None]) -> None:
     """
     holder = _open_replies.get()
     if holder is not None and holder[0] is agent:
-        holder[1].append(traced_reply)
+        holder[2].append(traced_reply)
 
 
 async def _close_all(
     traced_replies: list[AsyncGenerator[Any, None]], events: AsyncGenerator[Any, None]
 ) -> None:
     try:
-        for traced_reply in traced_replies:  # a finished one closes as a no-op
+        # Newest first: a model stream before the reply that holds it. A
+        # finished stream closes as a no-op.
+        for traced_reply in reversed(traced_replies):
             await traced_reply.aclose()
     finally:
         await events.aclose()
+
+
+def adopting_model_streams(
+    wrap_call: Callable[[ModelCall], ModelCall],
+) -> Callable[[ModelCall], ModelCall]:
+    """``wrap_call`` (the traced ``ChatModelBase.__call__``), whose streamed
+    responses to an agent's own reasoning close with its ``reply_stream``.
+
+    AgentScope iterates a model stream with ``async for`` and never closes
+    it, so when the consumer abandons ``reply_stream`` mid-stream, the chat
+    span would stay open until garbage collection: after its round and its
+    call ended, with a duration that runs until then.
+    """
+
+    def wrap(original: ModelCall) -> ModelCall:
+        traced = wrap_call(original)
+
+        async def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
+            response = await traced(self, *args, **kwargs)
+            if inspect.isasyncgen(response):
+                safely("adopting a model stream", _adopt_model_stream, response)
+            return response
+
+        return __call__
+
+    return wrap
+
+
+def _adopt_model_stream(stream: AsyncGenerator[Any, None]) -> None:
+    holder = _open_replies.get()
+    # Only the agent's own reasoning, in the task of its reply_stream: a tool's
+    # task inherits this context, and a call made there (a sub-agent, or the
+    # agent calling itself) may still be reading its stream when this closes.
+    if (
+        holder is not None
+        and holder[1] is asyncio.current_task()
+        and calls.own_call(holder[0]) is not None
+    ):
+        holder[2].append(stream)
 
 
 def _acquire(attachments: AgentAttachments, agent: Any) -> bool:

@@ -108,31 +108,46 @@ def to_json(value: Any) -> str:
     try:
         return _dumps(value)
     except ValueError as error:
-        if "ircular" in str(error):
-            return json.dumps("<unserializable: circular reference>")
+        if _is_circular(error):
+            return _CIRCULAR
         try:  # NaN or infinity, which strict JSON has no number for
-            return _dumps(_finite(value, 0))
-        except Exception:
+            return _dumps(_finite(value, ()))
+        except Exception as retry_error:
+            if _is_circular(retry_error):
+                return _CIRCULAR
             return json.dumps(f"<unserializable {type(value).__name__}>")
     except Exception:
         return json.dumps(f"<unserializable {type(value).__name__}>")
+
+
+_CIRCULAR: Final = json.dumps("<unserializable: circular reference>")
+
+
+def _is_circular(error: Exception) -> bool:
+    return isinstance(error, ValueError) and "ircular" in str(error)
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, default=_type_name)
 
 
-def _finite(value: Any, depth: int) -> Any:
-    """``value`` with non-finite floats as strings ("NaN", "Infinity", "-Infinity")."""
+def _finite(value: Any, path: tuple[int, ...]) -> Any:
+    """``value`` with non-finite floats as strings ("NaN", "Infinity", "-Infinity").
+
+    ``path`` holds the ids of the containers above ``value``: a container met
+    again is a cycle, reported as JSON's own encoder does, rather than walked
+    around until the depth limit (a cycle with two back references would take
+    2**depth steps)."""
     if isinstance(value, float) and not math.isfinite(value):
-        return repr(value).replace("inf", "Infinity").replace("nan", "NaN")
-    if depth > _MAX_DEPTH:
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if len(path) > _MAX_DEPTH or not isinstance(value, dict | list | tuple):
         return value
+    if id(value) in path:
+        raise ValueError("Circular reference detected")
+    inner = (*path, id(value))
     if isinstance(value, dict):
-        return {key: _finite(item, depth + 1) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(item, depth + 1) for item in value]
-    return value
+        return {key: _finite(item, inner) for key, item in value.items()}
+    return [_finite(item, inner) for item in value]
 
 
 _MAX_DEPTH = 100

@@ -11,8 +11,8 @@ passes through two wrappers; ``NestedCallGuard`` lets the inner one step aside.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from typing import Any, cast
 
@@ -66,10 +66,39 @@ class NestedCallGuard:
     def is_running(self, target: object) -> bool:
         return self._running.get() is target
 
-    @contextmanager
-    def running(self, target: object) -> Iterator[None]:
-        token = self._running.set(target)
+    def running(self, target: object, also: AbstractContextManager[None] | None = None) -> _Running:
+        """Mark ``target`` as running for a ``with`` block, entering ``also``
+        inside it."""
+        return _Running(self._running, target, also)
+
+
+class _Running:
+    # A class, not a generator-based context manager: entered around every
+    # wrapped call.
+    __slots__ = ("_also", "_target", "_token", "_var")
+
+    def __init__(
+        self,
+        var: ContextVar[object | None],
+        target: object,
+        also: AbstractContextManager[None] | None,
+    ) -> None:
+        self._var = var
+        self._target = target
+        self._also = also
+
+    def __enter__(self) -> None:
+        self._token = self._var.set(self._target)
+        if self._also is not None:
+            try:
+                self._also.__enter__()
+            except BaseException:
+                self._var.reset(self._token)
+                raise
+
+    def __exit__(self, *exc_info: Any) -> None:
         try:
-            yield
+            if self._also is not None:
+                self._also.__exit__(*exc_info)
         finally:
-            self._running.reset(token)
+            self._var.reset(self._token)

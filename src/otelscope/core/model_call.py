@@ -8,8 +8,8 @@ wrapper here owns the four guarded steps and the span's lifecycle.
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncGenerator, Callable, Coroutine, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol, TypeVar, cast
 
 from otelscope.core.guard import report_internal_error, safely, suppressed
@@ -158,10 +158,8 @@ class GuardedEmbeddingsReader:
     def already_traced(self, model: Any) -> bool:
         return self._guard.is_running(model)
 
-    @contextmanager
-    def scope(self, model: Any) -> Iterator[None]:
-        with self._guard.running(model), self._also_during_call():
-            yield
+    def scope(self, model: Any) -> AbstractContextManager[None]:
+        return self._guard.running(model, self._also_during_call())
 
 
 def finish_chat(

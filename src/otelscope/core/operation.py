@@ -53,6 +53,13 @@ class Operation:
         if value is not None and not self.ended:
             self.span.set_attribute(key, value)
 
+    def set_all(self, attributes: dict[str, AttributeValue | None]) -> None:
+        """Set the known ones of several attributes at once (one lock on the
+        span instead of one per attribute)."""
+        known = {key: value for key, value in attributes.items() if value is not None}
+        if known and not self.ended:
+            self.span.set_attributes(known)
+
     def duration(self) -> float:
         """Seconds from start to end: the span's own times when the SDK
         recorded them (so a duration metric equals the span's duration)."""
@@ -67,8 +74,7 @@ class Operation:
         if self.ended:
             return
         self.ended = True
-        self.span.end()
-        self._notify(None)
+        self._end(None)
 
     def fail(self, error: BaseException) -> None:
         """End the span as failed by ``error`` (cancellation counts as cancelled)."""
@@ -82,8 +88,7 @@ class Operation:
         self.span.set_attribute(conv.ERROR_TYPE, error_type)
         self.span.record_exception(error)
         self.span.set_status(Status(StatusCode.ERROR, _describe(error)))
-        self.span.end()
-        self._notify(error_type)
+        self._end(error_type)
 
     def fail_as(self, error_type: str, description: str) -> None:
         """End the span as failed where the framework reported the failure
@@ -93,8 +98,7 @@ class Operation:
         self.ended = True
         self.span.set_attribute(conv.ERROR_TYPE, error_type)
         self.span.set_status(Status(StatusCode.ERROR, description))
-        self.span.end()
-        self._notify(error_type)
+        self._end(error_type)
 
     def cancel(self) -> None:
         """End the span as cancelled: it did not complete, and nothing failed."""
@@ -103,8 +107,17 @@ class Operation:
         self.ended = True
         self.span.set_attribute(conv.ERROR_TYPE, conv.ERROR_TYPE_CANCELLED)
         self.span.set_status(Status(StatusCode.ERROR, "cancelled"))
-        self.span.end()
-        self._notify(conv.ERROR_TYPE_CANCELLED)
+        self._end(conv.ERROR_TYPE_CANCELLED)
+
+    def _end(self, error_type: str | None) -> None:
+        # A span processor may raise from `end()` after the SDK ended the
+        # span: the metric is still recorded, and the caller goes on to end
+        # the enclosing spans instead of being cut short.
+        try:
+            self.span.end()
+        except Exception:
+            report_internal_error("ending a span")
+        self._notify(error_type)
 
     def _notify(self, error_type: str | None) -> None:
         if self.on_end is None:

@@ -12,13 +12,17 @@ parent span, and the generator may be finished or closed from any task.
 
 The observer is told exactly one of: ``finished`` (exhausted), ``failed``
 (the source raised, cancellation included) or ``closed`` (the consumer
-stopped early). Observer errors are reported, never raised.
+stopped early). Observer errors are reported, never raised. A stream closed or
+dropped before its first step never runs its body (Python skips the
+``finally`` of a generator that never started), so a finalizer reports it
+``closed`` when it is collected.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+import weakref
+from collections.abc import AsyncGenerator, Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol, TypeVar
 
 from opentelemetry import context as otel_context
@@ -44,21 +48,28 @@ class StreamObserver(Protocol[T_contra]):
     def closed(self) -> None: ...
 
 
-@contextmanager
-def step_scope(operation: Operation, call: AgentCall | None = None) -> Iterator[None]:
+class step_scope:
     """Attach ``operation`` (and ``call``, if given, as the current call) for
-    one synchronous or single-await stretch."""
-    token = otel_context.attach(operation.context)
-    call_token = calls.enter_call(call) if call is not None else None
-    try:
-        yield
-    finally:
-        if call_token is not None:
-            calls.leave_call(call_token)
-        otel_context.detach(token)
+    one synchronous or single-await stretch. A class, not a generator-based
+    context manager: it is entered around every traced step."""
+
+    __slots__ = ("_call", "_call_token", "_context", "_token")
+
+    def __init__(self, operation: Operation, call: AgentCall | None = None) -> None:
+        self._context = operation.context
+        self._call = call
+
+    def __enter__(self) -> None:
+        self._token = otel_context.attach(self._context)
+        self._call_token = calls.enter_call(self._call) if self._call is not None else None
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._call_token is not None:
+            calls.leave_call(self._call_token)
+        otel_context.detach(self._token)
 
 
-async def traced_stream(
+def traced_stream(
     source: AsyncGenerator[T, None],
     operation: Operation,
     observer: StreamObserver[T],
@@ -68,6 +79,41 @@ async def traced_stream(
     """Yield every item of ``source`` unchanged, reporting to ``observer``.
     ``step`` gives a further context to enter around each step, for per-call
     state the source's code must see."""
+    first_step = _FirstStep()
+    stream = _traced_steps(source, operation, observer, call, step, first_step=first_step)
+    first_step.until_then_report_closed(stream, observer)
+    return stream
+
+
+class _FirstStep:
+    """Until a stream takes its first step, its collection means it was
+    closed or dropped unread."""
+
+    __slots__ = ("_finalizer",)
+
+    def __init__(self) -> None:
+        self._finalizer: weakref.finalize[..., object] | None = None
+
+    def until_then_report_closed(self, stream: object, observer: StreamObserver[T]) -> None:
+        self._finalizer = weakref.finalize(stream, _notify, observer.closed)
+        # At interpreter exit the telemetry may be gone: nothing to report to.
+        self._finalizer.atexit = False
+
+    def taken(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer.detach()
+
+
+async def _traced_steps(
+    source: AsyncGenerator[T, None],
+    operation: Operation,
+    observer: StreamObserver[T],
+    call: AgentCall | None,
+    step: Callable[[], AbstractContextManager[object]],
+    *,
+    first_step: _FirstStep,
+) -> AsyncGenerator[T, None]:
+    first_step.taken()
     completed = False
     try:
         while True:

@@ -127,13 +127,17 @@ class ChatOperation(Operation):
         """Record what the model reported and end the span."""
         if result is not None:
             self.result = result
-            self.set(conv.RESPONSE_ID, result.response_id)
-            self.set(conv.RESPONSE_MODEL, result.response_model)
-            self.set(conv.RESPONSE_FINISH_REASONS, result.finish_reasons)
-            self.set(conv.USAGE_INPUT_TOKENS, result.input_tokens)
-            self.set(conv.USAGE_OUTPUT_TOKENS, result.output_tokens)
-            self.set(conv.USAGE_CACHE_READ_INPUT_TOKENS, result.cache_read_input_tokens)
-            self.set(conv.USAGE_CACHE_CREATION_INPUT_TOKENS, result.cache_creation_input_tokens)
+            self.set_all(
+                {
+                    conv.RESPONSE_ID: result.response_id,
+                    conv.RESPONSE_MODEL: result.response_model,
+                    conv.RESPONSE_FINISH_REASONS: result.finish_reasons,
+                    conv.USAGE_INPUT_TOKENS: result.input_tokens,
+                    conv.USAGE_OUTPUT_TOKENS: result.output_tokens,
+                    conv.USAGE_CACHE_READ_INPUT_TOKENS: result.cache_read_input_tokens,
+                    conv.USAGE_CACHE_CREATION_INPUT_TOKENS: result.cache_creation_input_tokens,
+                }
+            )
             for tally in self.tallies:
                 tally.add(result.input_tokens, result.output_tokens)
             if result.interrupted:
@@ -296,8 +300,7 @@ class Telemetry:
 
     def end_round(self, react_round: ReactRound) -> None:
         finish = conv.REACT_FINISH_TOOL_CALLS if react_round.acted else conv.REACT_FINISH_STOP
-        react_round.operation.set(conv.REACT_FINISH_REASON, finish)
-        _put_rollup(react_round.operation, react_round.tokens)
+        _put_rollup(react_round.operation, react_round.tokens, {conv.REACT_FINISH_REASON: finish})
         react_round.operation.stop()
 
     @staticmethod
@@ -421,10 +424,15 @@ def _in_conversation(
     return attributes
 
 
-def _put_rollup(operation: Operation, tokens: TokenTally) -> None:
+def _put_rollup(
+    operation: Operation, tokens: TokenTally, also: dict[str, AttributeValue | None] | None = None
+) -> None:
+    """Set the token roll-up (when any model reported usage) and ``also``."""
+    attributes: dict[str, AttributeValue | None] = {} if also is None else also
     if tokens.reported:
-        operation.set(conv.ROLLUP_INPUT_TOKENS, tokens.input)
-        operation.set(conv.ROLLUP_OUTPUT_TOKENS, tokens.output)
+        attributes[conv.ROLLUP_INPUT_TOKENS] = tokens.input
+        attributes[conv.ROLLUP_OUTPUT_TOKENS] = tokens.output
+    operation.set_all(attributes)
 
 
 def _pass_tokens_up(call: AgentCall) -> None:

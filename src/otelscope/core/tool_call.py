@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -77,16 +76,21 @@ _absorbing: ContextVar[AbsorbedFailure | None] = ContextVar(
 )
 
 
-@contextmanager
-def absorbing_into(failure: AbsorbedFailure) -> Iterator[None]:
+class absorbing_into:
     """Collect into ``failure`` what watched tool functions raise while the
     framework runs them in this context (it catches the exception, so the
     span would not see it). Entered around each step of one tool call."""
-    token = _absorbing.set(failure)
-    try:
-        yield
-    finally:
-        _absorbing.reset(token)
+
+    __slots__ = ("_failure", "_token")
+
+    def __init__(self, failure: AbsorbedFailure) -> None:
+        self._failure = failure
+
+    def __enter__(self) -> None:
+        self._token = _absorbing.set(self._failure)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _absorbing.reset(self._token)
 
 
 def _note_run() -> None:
@@ -166,8 +170,15 @@ class ToolStream:
         outcome = self._reader.outcome(item)
         if outcome is not None:
             self._outcome = outcome
+        if self._outcome.interrupted:
+            # An interrupted response is the call's last: AgentScope 1.x raises
+            # right after it without closing the stream, whose span would
+            # otherwise end only when the stream is collected.
+            self.finished()
 
     def finished(self) -> None:
+        if self._operation.ended:
+            return
         if self._telemetry.capturing_on_spans and self._last is not None:
             result = self._reader.result(self._last)
             self._telemetry.record_content(self._operation, {conv.TOOL_CALL_RESULT: result})

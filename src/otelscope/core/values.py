@@ -30,5 +30,9 @@ def integer(value: Any) -> int | None:
 
 
 def field(value: Any, key: str) -> Any:
-    """``value[key]`` for mappings (1.x blocks are TypedDicts), else the attribute."""
-    return value.get(key) if isinstance(value, Mapping) else getattr(value, key, None)
+    """``value[key]`` for mappings (1.x blocks are TypedDicts), else the
+    attribute; None when reading it fails (a property or proxy that raises)."""
+    try:
+        return value.get(key) if isinstance(value, Mapping) else getattr(value, key, None)
+    except Exception:
+        return None

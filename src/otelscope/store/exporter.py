@@ -26,7 +26,14 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from otelscope.core.guard import report_internal_error
-from otelscope.store.layout import active_file, exclusive_lock, rotated_files, unused_rotated_path
+from otelscope.store.layout import (
+    active_file,
+    exclusive_lock,
+    make_directory,
+    open_file,
+    rotated_files,
+    unused_rotated_path,
+)
 from otelscope.store.otlp_json import encode_line
 
 logger = logging.getLogger("otelscope.store")
@@ -89,14 +96,14 @@ class LocalStoreSpanExporter(SpanExporter):
         return True
 
     def _append(self, line: bytes) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        make_directory(self.directory)
         with exclusive_lock(self.directory):
             path = active_file(self.directory)
             size = _size_or_zero(path)
             if size > 0 and size + len(line) > self.max_file_bytes:
                 self._rotate(path)
                 size = 0
-            descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            descriptor = open_file(path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
             try:
                 # A writer killed mid-line leaves no newline; start a fresh line so
                 # only its torn fragment is lost, not this batch too.

@@ -8,6 +8,10 @@
   exclusively while it appends or rotates, and a reader holds shared while it
   takes its snapshot. A lock on a separate file (rather than on the data file)
   survives the data file being renamed by a rotation.
+
+Spans may hold message content, so what a writer creates is readable by its
+owner only (directories 0o700, files 0o600), whatever the umask; what
+already exists keeps the mode its owner gave it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,39 @@ LOCK_FILE_NAME = "traces.lock"
 ROTATED_PREFIX = "traces-"
 ROTATED_SUFFIX = "Z.jsonl"
 _NANOS_PER_SECOND = 1_000_000_000
+OWNER_ONLY_DIRECTORY = 0o700
+OWNER_ONLY_FILE = 0o600
+
+
+def make_directory(directory: Path) -> None:
+    """Create ``directory`` and the parents it lacks, owner-only."""
+    if directory.is_dir():
+        return
+    if directory.parent != directory:
+        make_directory(directory.parent)
+    try:
+        os.mkdir(directory, OWNER_ONLY_DIRECTORY)
+    except FileExistsError:
+        if directory.is_dir():
+            return  # another writer made it meanwhile
+        raise
+    # The umask may have taken bits away, even the owner's own.
+    os.chmod(directory, OWNER_ONLY_DIRECTORY)
+
+
+def open_file(path: Path, flags: int) -> int:
+    """A descriptor on ``path`` opened with ``flags``; a file this call
+    creates is owner-only, an existing one keeps its mode."""
+    try:
+        descriptor = os.open(path, flags | os.O_CREAT | os.O_EXCL, OWNER_ONLY_FILE)
+    except FileExistsError:
+        return os.open(path, flags)
+    try:
+        os.fchmod(descriptor, OWNER_ONLY_FILE)  # whatever the umask took away
+    except OSError:
+        os.close(descriptor)
+        raise
+    return descriptor
 
 
 def active_file(directory: Path) -> Path:
@@ -68,7 +105,7 @@ def _rotated_name(stamp_ns: int) -> str:
 @contextmanager
 def exclusive_lock(directory: Path) -> Iterator[None]:
     """Hold the store's lock alone (writers); creates the lock file if needed."""
-    descriptor = os.open(directory / LOCK_FILE_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    descriptor = open_file(directory / LOCK_FILE_NAME, os.O_RDWR | os.O_CLOEXEC)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
