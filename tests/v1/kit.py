@@ -161,6 +161,11 @@ def make_agent(
     )
 
 
+def one_tool_round(tag: str) -> Script:
+    """One round that calls ``get_weather``, then the answer ``Done {tag}``."""
+    return Script(tag, [Step(tools=["get_weather"]), Step(text=f"Done {tag}")])
+
+
 def two_tool_rounds(tag: str, delay: float = 0.0) -> Script:
     return Script(
         tag=tag,

@@ -48,6 +48,7 @@ from tests.v1.kit import (
     call_with,
     current_script,
     make_agent,
+    one_tool_round,
     usage,
 )
 
@@ -79,16 +80,12 @@ EXPECTED = [
 ]
 
 
-def one_tool_round(tag: str = "Paris") -> Script:
-    return Script(tag=tag, steps=[Step(tools=["get_weather"]), Step(text=f"Done {tag}")])
-
-
 # -- Fixture: instrumented by the test itself, with an event logger ------------
 
 
 def run_call(agent: Any = None, script: Script | None = None) -> Msg:
     agent = agent if agent is not None else make_agent()
-    return asyncio.run(call_with(agent, script or one_tool_round()))
+    return asyncio.run(call_with(agent, script or one_tool_round("Paris")))
 
 
 def assert_tree_shape(root: Node) -> None:

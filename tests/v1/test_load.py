@@ -27,7 +27,7 @@ from tests.load import (
     run_in_threads,
     surviving_call_objects,
 )
-from tests.v1.kit import Script, Step, call_with, make_agent
+from tests.v1.kit import Script, call_with, make_agent, one_tool_round
 
 
 class ForgetfulMemory(InMemoryMemory):
@@ -42,10 +42,6 @@ def load_agent() -> ReActAgent:
     agent.memory = ForgetfulMemory()
     agent.set_console_output_enabled(False)
     return agent
-
-
-def one_tool_round(tag: str) -> Script:
-    return Script(tag, [Step(tools=["get_weather"]), Step(text=f"Done {tag}")])
 
 
 def call_all(agent: ReActAgent, scripts: list[Script]) -> None:

@@ -34,11 +34,7 @@ from tests.pipeline_faults import (
     shut_down_while_held,
     uninstrument_while_held,
 )
-from tests.v1.kit import Script, StartedSpans, Step, call_with, make_agent
-
-
-def one_tool_round(tag: str = "T") -> Script:
-    return Script(tag, [Step(tools=["get_weather"]), Step(text=f"Done {tag}")])
+from tests.v1.kit import StartedSpans, call_with, make_agent, one_tool_round
 
 
 async def weather_call(agent: ReActAgent | None = None, tag: str = "T") -> Outcome:
@@ -90,7 +86,7 @@ def test_a_tracer_provider_shut_down_between_rounds(traced) -> None:
     async def main() -> tuple[tuple[str, int], list[str], Outcome]:
         turnstile = Turnstile(1)
         agent = make_agent(toolkit=turnstile_toolkit(turnstile))
-        script = one_tool_round()
+        script = one_tool_round("T")
         reply, ended_before = await shut_down_while_held(
             traced, turnstile, call_with(agent, script)
         )

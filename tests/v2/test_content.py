@@ -63,6 +63,7 @@ from tests.v2.kit import (
     call_with,
     current_script,
     make_agent,
+    one_tool_round,
     reply_text,
     usage,
 )
@@ -206,10 +207,6 @@ def expected_spans(hint: str) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def one_tool_round(tag: str = "Paris") -> Script:
-    return Script(tag=tag, steps=[Step(tools=["get_weather"]), Step(text=f"Done {tag}")])
-
-
 def runtime_hint(agent: Any) -> str:
     """The runtime-state reminder AgentScope put in the agent's context."""
     [hint] = [
@@ -241,7 +238,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def run_call(agent: Any = None, script: Script | None = None) -> tuple[Any, Msg]:
     agent = agent if agent is not None else make_agent()
-    return agent, asyncio.run(call_with(agent, script or one_tool_round()))
+    return agent, asyncio.run(call_with(agent, script or one_tool_round("Paris")))
 
 
 def span_names(root: Node) -> list[str]:

@@ -23,17 +23,13 @@ from tests.load import (
 from tests.v2.kit import (
     Script,
     ScriptedChatModel,
-    Step,
     call_with,
     make_agent,
     make_toolkit,
     no_middleware_left,
+    one_tool_round,
     reply_text,
 )
-
-
-def one_tool_round(tag: str) -> Script:
-    return Script(tag, [Step(tools=["get_weather"]), Step(text=f"Done {tag}")])
 
 
 def call_all(agents: list[Agent], scripts: list[Script]) -> None:

@@ -37,21 +37,17 @@ from tests.v2.kit import (
     OpenSpans,
     Script,
     ScriptedChatModel,
-    Step,
     call_with,
     make_agent,
     make_toolkit,
     no_middleware_left,
+    one_tool_round,
     reply_text,
 )
 
 
-def one_tool_round(tag: str = "T") -> Script:
-    return Script(tag, [Step(tools=["get_weather"]), Step(text=f"Done {tag}")])
-
-
 async def weather_call() -> Outcome:
-    script = one_tool_round()
+    script = one_tool_round("T")
     agent = make_agent()
     reply = await call_with(agent, script)
     assert no_middleware_left(agent)
@@ -105,7 +101,7 @@ def test_a_tracer_provider_shut_down_between_rounds(traced) -> None:
         turnstile = Turnstile(1)
         agent = make_agent(toolkit=turnstile_toolkit(turnstile))
         first, ended_before = await shut_down_while_held(
-            traced, turnstile, held_call(agent, one_tool_round())
+            traced, turnstile, held_call(agent, one_tool_round("T"))
         )
         return first, ended_before, agent, await weather_call()
 
