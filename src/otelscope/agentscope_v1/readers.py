@@ -158,7 +158,14 @@ def is_interrupted_reply(message: Any) -> bool:
 def tool_outcome(response: Any) -> ToolOutcome:
     """1.x chunks are cumulative; each says whether the tool was interrupted.
     (1.x reports a tool's exception only as text, so it is not read as one.)"""
-    return ToolOutcome(interrupted=getattr(response, "is_interrupted", False) is True)
+    if getattr(response, "is_interrupted", False) is True:
+        return _INTERRUPTED
+    return _NOT_INTERRUPTED
+
+
+# Read for every item a tool call yields: the two answers are shared.
+_INTERRUPTED = ToolOutcome(interrupted=True)
+_NOT_INTERRUPTED = ToolOutcome()
 
 
 def tool_group_active(toolkit: Any, registered: Any) -> bool:

@@ -68,9 +68,7 @@ def traced_tool_call(
             observer = ToolStream(operation, _READER, telemetry, absorbed)
             # Where Toolkit has middlewares (1.0.21), the tool body runs only
             # while the stream is iterated.
-            return traced_stream(
-                responses, operation, observer, step=lambda: absorbing_into(absorbed)
-            )
+            return traced_stream(responses, operation, observer, also=absorbing_into(absorbed))
 
         return call_tool_function
 

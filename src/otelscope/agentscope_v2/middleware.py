@@ -119,11 +119,12 @@ class _Reply:
         self._reply: Any = None
 
     def item(self, item: Any) -> None:
-        # A cancelled 2.x reply ends normally with an "interrupted" event.
-        if readers.is_interrupted_reply_end(item):
-            self._call.cancelled = True
-        elif readers.is_reply_message(item):
+        kind = type(item).__name__
+        if kind == readers.REPLY_MESSAGE:
             self._reply = item
+        # A cancelled 2.x reply ends normally with an "interrupted" event.
+        elif kind == readers.REPLY_END_EVENT and readers.is_interrupted_reply_end(item):
+            self._call.cancelled = True
 
     def finished(self) -> None:
         if self._telemetry.capturing_on_spans and self._reply is not None:

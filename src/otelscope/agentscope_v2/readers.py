@@ -116,16 +116,16 @@ def _text_of(blocks: Any) -> str | None:
     return text("\n".join(t for t in texts if isinstance(t, str)))
 
 
-def is_reply_message(item: Any) -> bool:
-    """The final ``Msg`` of a reply (the other items are events)."""
-    return type(item).__name__ == "Msg"
+# The class names of the reply items otelscope reads (a reply yields many
+# events; comparing the name first keeps the rest from being read).
+REPLY_MESSAGE = "Msg"
+"""The final ``Msg`` of a reply (the other items are events)."""
+REPLY_END_EVENT = "ReplyEndEvent"
 
 
 def is_interrupted_reply_end(event: Any) -> bool:
-    return (
-        type(event).__name__ == "ReplyEndEvent"
-        and str(getattr(event, "finished_reason", "")) == _INTERRUPTED
-    )
+    """Given a ``ReplyEndEvent``: whether the reply was interrupted."""
+    return str(getattr(event, "finished_reason", "")) == _INTERRUPTED
 
 
 def tool_description(toolkit: Any, name: str) -> str | None:

@@ -29,6 +29,7 @@ test for each rule.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar, Token
 
 from opentelemetry import trace
@@ -113,19 +114,16 @@ class AgentCall:
 _current_call: ContextVar[AgentCall | None] = ContextVar("otelscope_agent_call", default=None)
 
 
-def current_call() -> AgentCall | None:
-    """The agent call that the running code belongs to, if any."""
-    return _current_call.get()
+# The three accessors are the ContextVar's own methods, not Python functions
+# around them: they run on every traced step.
+current_call: Callable[[], AgentCall | None] = _current_call.get
+"""The agent call that the running code belongs to, if any."""
 
+enter_call: Callable[[AgentCall | None], Token[AgentCall | None]] = _current_call.set
+"""Make a call the current call; pair with ``leave_call`` in the same context."""
 
-def enter_call(call: AgentCall | None) -> Token[AgentCall | None]:
-    """Make ``call`` the current call; pair with ``leave_call`` in the same context."""
-    return _current_call.set(call)
-
-
-def leave_call(token: Token[AgentCall | None]) -> None:
-    """Undo the matching ``enter_call``."""
-    _current_call.reset(token)
+leave_call: Callable[[Token[AgentCall | None]], None] = _current_call.reset
+"""Undo the matching ``enter_call``."""
 
 
 def own_call(agent: object) -> AgentCall | None:

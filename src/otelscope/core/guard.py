@@ -25,7 +25,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, get_current
+from opentelemetry.instrumentation.utils import _SUPPRESS_INSTRUMENTATION_KEY_PLAIN
 
 logger = logging.getLogger("otelscope")
 
@@ -71,5 +72,13 @@ def safely(what: str, action: Callable[..., None], *args: Any) -> None:
 
 
 def suppressed() -> bool:
-    """True when the caller asked OpenTelemetry not to instrument this call."""
-    return not is_instrumentation_enabled()
+    """True when the caller asked OpenTelemetry not to instrument this call.
+
+    The same test as ``opentelemetry.instrumentation.utils.
+    is_instrumentation_enabled`` (either suppression key set), reading the
+    current context once: every traced operation asks it first."""
+    current = get_current()
+    return bool(
+        current.get(_SUPPRESS_INSTRUMENTATION_KEY)
+        or current.get(_SUPPRESS_INSTRUMENTATION_KEY_PLAIN)
+    )

@@ -103,9 +103,18 @@ def _traced_call(
     begin: Callable[[Any, tuple[Any, ...], Mapping[str, Any]], OperationT],
     end: Callable[[OperationT, Any], Any],
 ) -> Callable[[ModelCall], ModelCall]:
+    def start(model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> OperationT | None:
+        try:
+            if reader.already_traced(model):
+                return None
+            return begin(model, args, kwargs)
+        except Exception:
+            report_internal_error(f"starting a {kind} span")
+            return None
+
     def wrap(original: ModelCall) -> ModelCall:
         async def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
-            operation = _start(kind, reader, self, lambda: begin(self, args, kwargs))
+            operation = None if suppressed() else start(self, args, kwargs)
             if operation is None:
                 return await original(self, *args, **kwargs)
             try:
@@ -123,20 +132,6 @@ def _traced_call(
         return __call__
 
     return wrap
-
-
-def _start(
-    kind: str, reader: ModelReader, model: Any, begin: Callable[[], OperationT]
-) -> OperationT | None:
-    if suppressed():
-        return None
-    try:
-        if reader.already_traced(model):
-            return None
-        return begin()
-    except Exception:
-        report_internal_error(f"starting a {kind} span")
-        return None
 
 
 class GuardedEmbeddingsReader:

@@ -14,15 +14,16 @@ The observer is told exactly one of: ``finished`` (exhausted), ``failed``
 (the source raised, cancellation included) or ``closed`` (the consumer
 stopped early). Observer errors are reported, never raised. A stream closed or
 dropped before its first step never runs its body (Python skips the
-``finally`` of a generator that never started), so a finalizer reports it
-``closed`` when it is collected.
+``finally`` of a generator that never started), so a weak reference's
+callback reports it ``closed`` when it is collected.
 """
 
 from __future__ import annotations
 
+import atexit
 import weakref
 from collections.abc import AsyncGenerator, Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from typing import Protocol, TypeVar
 
 from opentelemetry import context as otel_context
@@ -49,21 +50,41 @@ class StreamObserver(Protocol[T_contra]):
 
 
 class step_scope:
-    """Attach ``operation`` (and ``call``, if given, as the current call) for
-    one synchronous or single-await stretch. A class, not a generator-based
-    context manager: it is entered around every traced step."""
+    """Attach ``operation`` (and ``call``, if given, as the current call, and
+    ``also``, if given) for one synchronous or single-await stretch. A class,
+    not a generator-based context manager: it is entered around every traced
+    call."""
 
-    __slots__ = ("_call", "_call_token", "_context", "_token")
+    __slots__ = ("_also", "_call", "_call_token", "_context", "_token")
 
-    def __init__(self, operation: Operation, call: AgentCall | None = None) -> None:
+    def __init__(
+        self,
+        operation: Operation,
+        call: AgentCall | None = None,
+        also: AbstractContextManager[object] | None = None,
+    ) -> None:
         self._context = operation.context
         self._call = call
+        self._also = also
 
     def __enter__(self) -> None:
         self._token = otel_context.attach(self._context)
         self._call_token = calls.enter_call(self._call) if self._call is not None else None
+        if self._also is not None:
+            try:
+                self._also.__enter__()
+            except BaseException:
+                self._leave()
+                raise
 
     def __exit__(self, *exc_info: object) -> None:
+        try:
+            if self._also is not None:
+                self._also.__exit__(None, None, None)
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
         if self._call_token is not None:
             calls.leave_call(self._call_token)
         otel_context.detach(self._token)
@@ -74,52 +95,76 @@ def traced_stream(
     operation: Operation,
     observer: StreamObserver[T],
     call: AgentCall | None = None,
-    step: Callable[[], AbstractContextManager[object]] = nullcontext,
+    also: AbstractContextManager[object] | None = None,
 ) -> AsyncGenerator[T, None]:
     """Yield every item of ``source`` unchanged, reporting to ``observer``.
-    ``step`` gives a further context to enter around each step, for per-call
-    state the source's code must see."""
-    first_step = _FirstStep()
-    stream = _traced_steps(source, operation, observer, call, step, first_step=first_step)
-    first_step.until_then_report_closed(stream, observer)
+    ``also`` is a further context to enter around each step (one instance,
+    entered again for every step), for per-call state the source's code must
+    see."""
+    unread = _Unread()
+    stream = _traced_steps(source, observer, unread, operation=operation, call=call, also=also)
+    unread.report_closed_if_dropped(stream, observer)
     return stream
 
 
-class _FirstStep:
+# Streams not yet started, each with the report to make if it is collected
+# before its first step. The weak references live here, not in the stream,
+# so their callbacks run even when a stream dies in a reference cycle.
+_unstarted: dict[weakref.ref[object], Callable[[], None]] = {}
+# At interpreter exit the telemetry may be gone: nothing to report to.
+atexit.register(_unstarted.clear)
+
+
+class _Unread:
     """Until a stream takes its first step, its collection means it was
-    closed or dropped unread."""
+    closed or dropped unread (its body, and so its ``finally``, never ran)."""
 
-    __slots__ = ("_finalizer",)
+    __slots__ = ("_reference",)
 
-    def __init__(self) -> None:
-        self._finalizer: weakref.finalize[..., object] | None = None
+    def report_closed_if_dropped(self, stream: object, observer: StreamObserver[T]) -> None:
+        self._reference = weakref.ref(stream, _dropped_unread)
+        _unstarted[self._reference] = observer.closed
 
-    def until_then_report_closed(self, stream: object, observer: StreamObserver[T]) -> None:
-        self._finalizer = weakref.finalize(stream, _notify, observer.closed)
-        # At interpreter exit the telemetry may be gone: nothing to report to.
-        self._finalizer.atexit = False
+    def started(self) -> None:
+        _unstarted.pop(self._reference, None)
 
-    def taken(self) -> None:
-        if self._finalizer is not None:
-            self._finalizer.detach()
+
+def _dropped_unread(reference: weakref.ref[object]) -> None:
+    report = _unstarted.pop(reference, None)
+    if report is not None:
+        _notify(report)
 
 
 async def _traced_steps(
     source: AsyncGenerator[T, None],
-    operation: Operation,
     observer: StreamObserver[T],
-    call: AgentCall | None,
-    step: Callable[[], AbstractContextManager[object]],
+    unread: _Unread,
     *,
-    first_step: _FirstStep,
+    operation: Operation,
+    call: AgentCall | None,
+    also: AbstractContextManager[object] | None,
 ) -> AsyncGenerator[T, None]:
-    first_step.taken()
+    unread.started()
+    context = operation.context
     completed = False
+    step = source.__anext__
     try:
         while True:
+            # `step_scope`'s work, written out: this runs for every item of
+            # every traced stream, and a context manager costs three calls more.
             try:
-                with step_scope(operation, call), step():
-                    item = await source.__anext__()
+                token = otel_context.attach(context)
+                call_token = calls.enter_call(call) if call is not None else None
+                try:
+                    if also is None:
+                        item = await step()
+                    else:
+                        with also:
+                            item = await step()
+                finally:
+                    if call_token is not None:
+                        calls.leave_call(call_token)
+                    otel_context.detach(token)
             except StopAsyncIteration:
                 completed = True
                 _notify(observer.finished)
@@ -128,14 +173,17 @@ async def _traced_steps(
                 completed = True
                 _notify_failure(observer, error)
                 raise
-            _notify_item(observer, item)
+            try:
+                observer.item(item)
+            except Exception:
+                report_internal_error("recording a stream item")
             yield item
     finally:
         if not completed:
             # The consumer stopped early (aclose, break, garbage collection):
             # close the source under the operation's context, then report.
             try:
-                with step_scope(operation, call), step():
+                with step_scope(operation, call, also):
                     await source.aclose()
             finally:
                 _notify(observer.closed)
@@ -153,10 +201,3 @@ def _notify_failure(observer: StreamObserver[T], error: BaseException) -> None:
         observer.failed(error)
     except Exception:
         report_internal_error("recording a stream failure")
-
-
-def _notify_item(observer: StreamObserver[T], item: T) -> None:
-    try:
-        observer.item(item)
-    except Exception:
-        report_internal_error("recording a stream item")

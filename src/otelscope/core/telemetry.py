@@ -3,14 +3,15 @@
 Adapters translate AgentScope objects into the plain records below
 (``AgentInfo``, ``ChatRequest``, ``ChatResult``, ``ToolInfo``) and call
 ``Telemetry``; they never touch span names or attribute keys themselves.
+The records are named tuples: one is built for every operation, and a tuple
+costs a fraction of a frozen dataclass to make.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from opentelemetry._logs import Logger
 from opentelemetry.trace import Span, SpanKind, Tracer
@@ -24,8 +25,7 @@ from otelscope.core.metrics import Metrics
 from otelscope.core.operation import Operation
 
 
-@dataclass(frozen=True)
-class AgentInfo:
+class AgentInfo(NamedTuple):
     """What an agent call is about, read from the agent."""
 
     name: str
@@ -36,8 +36,7 @@ class AgentInfo:
     conversation_id: str | None = None
 
 
-@dataclass(frozen=True)
-class Formatting:
+class Formatting(NamedTuple):
     """How a framework formatter turned messages into a model's input."""
 
     formatter: str
@@ -46,8 +45,7 @@ class Formatting:
     truncated_messages: int | None = None
 
 
-@dataclass(frozen=True)
-class ChatRequest:
+class ChatRequest(NamedTuple):
     """What a model call asks for, read from the model and its arguments."""
 
     provider: str
@@ -59,8 +57,7 @@ class ChatRequest:
     formatting: Formatting | None = None
 
 
-@dataclass(frozen=True)
-class ChatResult:
+class ChatResult(NamedTuple):
     """What a model reported about its response."""
 
     response_id: str | None = None
@@ -75,8 +72,7 @@ class ChatResult:
     interrupted: bool = False
 
 
-@dataclass(frozen=True)
-class EmbeddingsRequest:
+class EmbeddingsRequest(NamedTuple):
     """What an embedding call asks for."""
 
     provider: str
@@ -84,15 +80,13 @@ class EmbeddingsRequest:
     dimensions: int | None
 
 
-@dataclass(frozen=True)
-class EmbeddingsResult:
+class EmbeddingsResult(NamedTuple):
     """What an embedding model reported."""
 
     input_tokens: int | None = None
 
 
-@dataclass(frozen=True)
-class ToolInfo:
+class ToolInfo(NamedTuple):
     """The tool a tool call runs."""
 
     name: str
@@ -106,7 +100,12 @@ class ChatOperation(Operation):
 
     __slots__ = ("event_content", "metric_attributes", "result", "tallies", "time_to_first_chunk")
 
-    def __init__(self, span: Span, metric_attributes: dict[str, AttributeValue]) -> None:
+    def __init__(
+        self,
+        span: Span,
+        metric_attributes: dict[str, AttributeValue],
+        call: AgentCall | None,
+    ) -> None:
         super().__init__(span)
         self.metric_attributes = metric_attributes
         self.time_to_first_chunk: float | None = None
@@ -114,7 +113,6 @@ class ChatOperation(Operation):
         # Rendered content kept for the inference event (event capture modes).
         self.event_content: dict[str, str] = {}
         # The call and round this model call belongs to, whose roll-ups it feeds.
-        call = current_call()
         self.tallies = _tallies_of(call, call.round if call is not None else None)
 
     def chunk_arrived(self) -> None:
@@ -127,23 +125,35 @@ class ChatOperation(Operation):
         """Record what the model reported and end the span."""
         if result is not None:
             self.result = result
-            self.set_all(
-                {
-                    conv.RESPONSE_ID: result.response_id,
-                    conv.RESPONSE_MODEL: result.response_model,
-                    conv.RESPONSE_FINISH_REASONS: result.finish_reasons,
-                    conv.USAGE_INPUT_TOKENS: result.input_tokens,
-                    conv.USAGE_OUTPUT_TOKENS: result.output_tokens,
-                    conv.USAGE_CACHE_READ_INPUT_TOKENS: result.cache_read_input_tokens,
-                    conv.USAGE_CACHE_CREATION_INPUT_TOKENS: result.cache_creation_input_tokens,
-                }
-            )
-            for tally in self.tallies:
-                tally.add(result.input_tokens, result.output_tokens)
+            attributes: dict[str, AttributeValue] = {}
+            for key, value in zip(_RESULT_KEYS, result[:_RESULT_VALUES], strict=True):
+                if value is not None:
+                    attributes[key] = value
+            if attributes and not self.ended:
+                self.span.set_attributes(attributes)
+            input_tokens, output_tokens = result.input_tokens, result.output_tokens
+            if input_tokens is not None or output_tokens is not None:
+                for tally in self.tallies:
+                    tally.add(input_tokens, output_tokens)
             if result.interrupted:
                 self.cancel()
                 return
         self.stop()
+
+
+# The span attribute of each field of ChatResult but `interrupted`, the last.
+_RESULT_ATTRIBUTES = {
+    "response_id": conv.RESPONSE_ID,
+    "response_model": conv.RESPONSE_MODEL,
+    "finish_reasons": conv.RESPONSE_FINISH_REASONS,
+    "input_tokens": conv.USAGE_INPUT_TOKENS,
+    "output_tokens": conv.USAGE_OUTPUT_TOKENS,
+    "cache_read_input_tokens": conv.USAGE_CACHE_READ_INPUT_TOKENS,
+    "cache_creation_input_tokens": conv.USAGE_CACHE_CREATION_INPUT_TOKENS,
+}
+# In field order, so a result's values zip with them.
+_RESULT_KEYS = tuple(_RESULT_ATTRIBUTES[name] for name in ChatResult._fields[:-1])
+_RESULT_VALUES = len(_RESULT_KEYS)
 
 
 class EmbeddingsOperation(Operation):
@@ -177,18 +187,13 @@ class Telemetry:
         self._metrics = metrics
         self._content = content if content is not None else ContentPolicy()
         self._events = events
-
-    @property
-    def capturing(self) -> bool:
-        """Whether message content is recorded at all; adapters build none
-        (serialize nothing) when it is not."""
-        return self._content.enabled
-
-    @property
-    def capturing_on_spans(self) -> bool:
-        """Whether agent and tool content is recorded: only spans carry it
-        (the conventions define an event for model calls alone)."""
-        return self._content.on_spans
+        # Read on every operation; the policy is frozen, so they are read once.
+        # Whether message content is recorded at all: adapters build none
+        # (serialize nothing) when it is not.
+        self.capturing = self._content.enabled
+        # Whether agent and tool content is recorded: only spans carry it
+        # (the conventions define an event for model calls alone).
+        self.capturing_on_spans = self._content.on_spans
 
     def record_content(self, operation: Operation, values: Mapping[str, Any]) -> None:
         """Content values (in the conventions' shape) of ``operation``: set on
@@ -316,14 +321,15 @@ class Telemetry:
     # -- model and tool calls -----------------------------------------------
 
     def start_chat(self, request: ChatRequest) -> ChatOperation:
+        call = current_call()
         metric_attributes: dict[str, AttributeValue] = {
             conv.OPERATION_NAME: conv.OP_CHAT,
             conv.PROVIDER_NAME: request.provider,
         }
-        _put(metric_attributes, conv.REQUEST_MODEL, request.model)
-        attributes = _in_conversation(
-            {**metric_attributes, conv.REQUEST_STREAM: request.stream}, _conversation_here()
-        )
+        if request.model is not None:
+            metric_attributes[conv.REQUEST_MODEL] = request.model
+        attributes = {**metric_attributes, conv.REQUEST_STREAM: request.stream}
+        _put(attributes, conv.CONVERSATION_ID, _conversation_in(call))
         _put(attributes, conv.REQUEST_TEMPERATURE, request.temperature)
         _put(attributes, conv.REQUEST_MAX_TOKENS, request.max_tokens)
         _put(attributes, conv.REQUEST_TOP_P, request.top_p)
@@ -331,7 +337,7 @@ class Telemetry:
             _put_formatting(attributes, request.formatting)
         name = f"{conv.OP_CHAT} {request.model}" if request.model else conv.OP_CHAT
         span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
-        operation = ChatOperation(span, metric_attributes)
+        operation = ChatOperation(span, metric_attributes, call)
         operation.on_end = self._model_call_ended
         return operation
 
@@ -350,6 +356,7 @@ class Telemetry:
         return operation
 
     def start_tool(self, info: ToolInfo) -> Operation:
+        call = current_call()
         attributes: dict[str, AttributeValue] = {
             conv.OPERATION_NAME: conv.OP_EXECUTE_TOOL,
             conv.TOOL_NAME: info.name,
@@ -357,7 +364,7 @@ class Telemetry:
         }
         _put(attributes, conv.TOOL_CALL_ID, info.call_id)
         _put(attributes, conv.TOOL_DESCRIPTION, info.description)
-        _put(attributes, conv.CONVERSATION_ID, _conversation_here())
+        _put(attributes, conv.CONVERSATION_ID, _conversation_in(call))
         span = self._tracer.start_span(
             f"{conv.OP_EXECUTE_TOOL} {info.name}", kind=SpanKind.INTERNAL, attributes=attributes
         )
@@ -366,7 +373,6 @@ class Telemetry:
             conv.TOOL_NAME: info.name,
             conv.TOOL_TYPE: conv.TOOL_TYPE_FUNCTION,
         }
-        call = current_call()
         if call is not None:
             metric_attributes[conv.AGENT_NAME] = call.agent_name
         record = self._metrics.tool_call
@@ -410,10 +416,15 @@ class Telemetry:
 
 def _conversation_here() -> str | None:
     """The conversation of a span started in the running code."""
+    return _conversation_in(current_call())
+
+
+def _conversation_in(call: AgentCall | None) -> str | None:
+    """The conversation of a span started in the running code, which belongs
+    to ``call``."""
     chosen = chosen_conversation_id()
     if chosen is not None:
         return chosen
-    call = current_call()
     return call.conversation_id if call is not None else None
 
 

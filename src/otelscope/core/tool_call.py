@@ -6,8 +6,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from otelscope.core import conventions as conv
 from otelscope.core.guard import report_internal_error, suppressed
@@ -48,8 +47,7 @@ def begin_tool(
         return None
 
 
-@dataclass(frozen=True)
-class ToolOutcome:
+class ToolOutcome(NamedTuple):
     """How a tool call ended, as its final response reports it."""
 
     interrupted: bool = False
