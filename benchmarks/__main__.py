@@ -54,12 +54,16 @@ def main() -> None:
     (RESULTS / "overhead.md").write_text(text, encoding="utf-8")
     raw = {"rows": [row.as_dict() for row in rows], "blocks": results.blocks}
     raw["floors"] = results.floors
+    raw["telemetry_floors"] = results.telemetry_floors
     (RESULTS / "overhead.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
     if not report.plot(rows, str(RESULTS / "overhead.png")):
         print("matplotlib is not installed here: no plot (make bench installs it)")
     brief = (
         f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, load average {load:.1f} at "
-        "start; ratio of the CPU added per span to the floor's per span, median over "
+        "start; ratio of the CPU added per span to the span floor's per span (the same "
+        "spans made by a bare SDK loop), then otelscope's ratio to its telemetry floor "
+        "(spans and metric points made by a bare SDK loop) and to bare-spans (the same "
+        "spans made in place with no logic), median over "
         f"{options.blocks} rounds:\n\n{report.summary(rows)}"
     )
     for readme in (driver.ROOT / "README.md", driver.ROOT / "benchmarks" / "README.md"):
@@ -79,9 +83,13 @@ def _markdown(
         f"{os.cpu_count()} CPUs, load average {load:.1f} at start, {seconds:.0f} s. "
         f"{options.blocks} rounds x {options.calls} calls per block, process CPU time.\n\n",
         f"Spans: {workers[0].ready['spans']}. Metrics: {workers[0].ready['metrics']}.\n\n",
-        "Added = CPU per call minus the baseline's in the same round; floor = the same "
-        "spans (names, kinds, attributes, nesting) made by a bare SDK loop; ratio = added "
-        "µs/span / floor µs/span.\n\n",
+        "Added = CPU per call minus the baseline's in the same round; span floor = the "
+        "same spans (names, kinds, attributes, nesting) made by a bare SDK loop; telemetry "
+        "floor = those spans and the same metric points made by a bare SDK loop; ratio = "
+        "added µs/span / floor µs/span; in-situ ratio = added µs/span / bare-spans' added "
+        "µs/span in the same round. The target is judged against the span floor. Metric "
+        "points per call are those of one probe call.\n\n",
+        report.EXPLANATION,
     ]
     for line in sorted({row.line for row in rows}):
         parts.append(f"## AgentScope {line}.x\n\n{_versions(workers, line)}\n\n")

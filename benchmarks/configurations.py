@@ -1,12 +1,16 @@
 """The configurations the benchmark compares, each set up once per process.
 
 - ``baseline``: AgentScope alone.
+- ``bare-spans``: the in-situ floor (``benchmarks.bare_spans``): the same
+  spans as otelscope at the same entry points, made by wrappers with no
+  logic at all, so what span creation alone costs inside AgentScope's calls.
 - ``otelscope`` / ``otelscope-content``: otelscope with message content off,
   and on (``SPAN_ONLY``: every message, tool definition, argument and result
   serialized onto the spans).
 - ``otelscope-no-metrics``: content off and a no-op meter provider: not a
   set-up to recommend, but it shows how much of otelscope's cost is its
-  histograms, which the bare-SDK floor does not include.
+  histograms, which the span floor does not include (the telemetry floor
+  does).
 - ``agentscope-tracing``: AgentScope's own tracing (1.x: what
   ``agentscope.init(tracing_url=...)`` switches on, with the model's
   ``__call__`` under ``trace_llm`` as AgentScope's built-in models have it;
@@ -25,6 +29,7 @@ from benchmarks.pipeline import Pipeline
 
 NAMES = (
     "baseline",
+    "bare-spans",
     "otelscope",
     "otelscope-content",
     "otelscope-no-metrics",
@@ -45,6 +50,12 @@ def set_up(name: str, pipeline: Pipeline) -> bool:
     """Instrument for configuration ``name``; True when the agents must be
     built with AgentScope's own tracing in place."""
     if name == "baseline":
+        return False
+    if name == "bare-spans":
+        from benchmarks import bare_spans
+
+        tracer = pipeline.tracer_provider.get_tracer("bare-spans")
+        bare_spans.install(tracer, workload_module().ScriptedModel)
         return False
     if name in ("otelscope", "otelscope-content"):
         from otelscope import AgentScopeInstrumentor

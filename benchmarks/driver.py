@@ -3,8 +3,9 @@
 One long-lived worker process per (AgentScope line, configuration), each in
 the virtual environment that holds its instrumentation. A round gives every
 worker one block of every scenario, in an order rotated from round to round,
-and the bare-SDK floor of every instrumented configuration; machine drift
-then touches every configuration alike. Workers wait on stdin between
+and the two bare-SDK floors of every instrumented configuration (its spans,
+then its spans and metric points); machine drift then touches every
+configuration alike. Workers wait on stdin between
 blocks, so only one of them runs at a time.
 """
 
@@ -25,6 +26,7 @@ SCENARIOS = ("sequential", "overlapping", "streaming")
 OWN_VENVS = {"loongsuite": ".venv/bench-loongsuite-as{line}"}
 CONFIGURATIONS = (
     "baseline",
+    "bare-spans",
     "otelscope",
     "otelscope-content",
     "otelscope-no-metrics",
@@ -125,12 +127,41 @@ def probe(worker: Worker) -> None:
     worker.steps["overlapping"] = worker.steps["sequential"]
 
 
+def span_tree(steps: list[Any]) -> list[tuple[str, int, str]]:
+    """Each span's name, kind and parent's name, in start order."""
+    starts = [step for step in steps if step[0] == "start"]
+    names = {step[1]: step[2] for step in starts}
+    return [(name, kind, names.get(parent, "")) for _, _, name, kind, _, parent in starts]
+
+
+def compare_with_otelscope(workers: list[Worker]) -> None:
+    """Warn when ``bare-spans`` does not make otelscope's spans: then it is
+    no in-situ floor for otelscope."""
+    found = {(worker.line, worker.configuration): worker for worker in workers}
+    for line in sorted({worker.line for worker in workers}):
+        bare, otelscope = found.get((line, "bare-spans")), found.get((line, "otelscope"))
+        if bare is None or otelscope is None:
+            continue
+        for scenario in ("sequential", "streaming"):
+            if span_tree(bare.steps[scenario]) != span_tree(otelscope.steps[scenario]):
+                print(
+                    f"WARNING: AgentScope {line}.x {scenario}: bare-spans does not make the "
+                    f"spans otelscope makes:\n  {span_tree(bare.steps[scenario])}\n  "
+                    f"{span_tree(otelscope.steps[scenario])}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+
 @dataclass
 class Measurements:
     """Raw results: (line, configuration, scenario) -> one answer per round."""
 
     blocks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The span floor: the probe call's spans replayed.
     floors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # The telemetry floor: its spans and metric points replayed.
+    telemetry_floors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @staticmethod
     def key(line: int, configuration: str, scenario: str) -> str:
@@ -145,12 +176,20 @@ def run_round(workers: list[Worker], round_index: int, calls: int, results: Meas
             key = Measurements.key(worker.line, worker.configuration, scenario)
             results.blocks.setdefault(key, []).append(answer)
             if worker.configuration != "baseline":
-                results.floors.setdefault(key, []).append(floor_block(worker, scenario, calls))
+                spans = floor_block(worker, scenario, calls, metrics=False)
+                results.floors.setdefault(key, []).append(spans)
+                # Without metric points the telemetry floor is the span floor.
+                if any(step[0] == "metric" for step in worker.steps[scenario]):
+                    telemetry = floor_block(worker, scenario, calls, metrics=True)
+                else:
+                    telemetry = dict(spans)
+                results.telemetry_floors.setdefault(key, []).append(telemetry)
 
 
-def floor_block(worker: Worker, scenario: str, calls: int) -> dict[str, Any]:
-    # The worker's own process replays its spans: same SDK, same interpreter.
-    return worker.ask({"op": "floor", "steps": worker.steps[scenario], "repeats": calls})
+def floor_block(worker: Worker, scenario: str, calls: int, metrics: bool) -> dict[str, Any]:
+    # The worker's own process replays its telemetry: same SDK, same interpreter.
+    steps = worker.steps[scenario]
+    return worker.ask({"op": "floor", "steps": steps, "repeats": calls, "metrics": metrics})
 
 
 def measure(lines: tuple[int, ...], blocks: int, calls: int) -> tuple[Measurements, list[Worker]]:
@@ -163,6 +202,7 @@ def measure(lines: tuple[int, ...], blocks: int, calls: int) -> tuple[Measuremen
     try:
         for worker in workers:
             probe(worker)
+        compare_with_otelscope(workers)
         # One unrecorded round: imports, caches and first-call set-up.
         run_round(workers, 0, calls, Measurements())
         results = Measurements()

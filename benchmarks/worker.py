@@ -3,11 +3,14 @@
 ``python -m benchmarks.worker CONFIGURATION`` sets the configuration up once,
 then answers one JSON command per line on stdin with one JSON line:
 
-- ``{"op": "probe", "scenario": S}``: one call; the replay steps of its spans.
+- ``{"op": "probe", "scenario": S}``: one call; the replay steps of its spans
+  and of the metric points it recorded.
 - ``{"op": "block", "scenario": S, "calls": N}``: N calls; their process CPU,
   wall time and the number of spans exported.
-- ``{"op": "floor", "steps": [...], "repeats": N}``: the bare-SDK floor, N
-  replays of the steps, in the same interpreter and SDK as the calls.
+- ``{"op": "floor", "steps": [...], "repeats": N, "metrics": M}``: a bare-SDK
+  floor, N replays of the steps, in the same interpreter and SDK as the
+  calls: the span floor (M false: spans only) or the telemetry floor (M true:
+  spans and metric points).
 
 AgentScope and the instrumentations may print; the answers go to a copy of
 the original stdout taken before anything else ran, so nothing can mix in.
@@ -43,6 +46,9 @@ class Worker:
         self.loop = asyncio.new_event_loop()
         self.workloads: dict[str, Any] = {}
         self.floor_tracer = self.pipeline.tracer_provider.get_tracer("bench-floor")
+        self.floor_instruments = floor.Instruments(
+            self.pipeline.meter_provider.get_meter("bench-floor")
+        )
 
     def workload(self, scenario: str) -> Any:
         if scenario not in self.workloads:
@@ -61,11 +67,17 @@ class Worker:
     def probe(self, scenario: str) -> dict[str, Any]:
         exporter = self.pipeline.exporter
         exporter.kept = []
-        reply = self.loop.run_until_complete(self.workload(scenario).call(0))
-        steps = floor.shape_of(exporter.kept)
+        with floor.metric_capture() as points:
+            reply = self.loop.run_until_complete(self.workload(scenario).call(0))
+        steps = floor.shape_of(exporter.kept, points)
         exporter.kept = None
         answered = self.workload_module.answer_of(reply) == self.workload_module.ANSWER
-        return {"steps": steps, "spans": floor.spans_in(steps), "answered": answered}
+        return {
+            "steps": steps,
+            "spans": floor.spans_in(steps),
+            "points": floor.points_in(steps),
+            "answered": answered,
+        }
 
     def block(self, scenario: str, calls: int) -> dict[str, Any]:
         exported = self.pipeline.exporter.exported
@@ -81,10 +93,16 @@ class Worker:
             "calls": calls,
         }
 
-    def floor(self, steps: list[Any], repeats: int) -> dict[str, Any]:
+    def floor(self, steps: list[Any], repeats: int, metrics: bool) -> dict[str, Any]:
+        prepared = floor.prepare(steps, self.floor_instruments if metrics else None)
         gc.collect()
-        cpu = floor.time_replays(self.floor_tracer, steps, repeats)
-        return {"cpu": cpu, "spans": floor.spans_in(steps) * repeats, "calls": repeats}
+        cpu = floor.time_replays(self.floor_tracer, prepared, repeats)
+        return {
+            "cpu": cpu,
+            "spans": floor.spans_in(prepared) * repeats,
+            "points": floor.points_in(prepared) * repeats,
+            "calls": repeats,
+        }
 
     def answer(self, command: dict[str, Any]) -> dict[str, Any]:
         op = command["op"]
@@ -93,7 +111,7 @@ class Worker:
         if op == "block":
             return self.block(command["scenario"], command["calls"])
         if op == "floor":
-            return self.floor(command["steps"], command["repeats"])
+            return self.floor(command["steps"], command["repeats"], command["metrics"])
         raise ValueError(f"unknown command {op!r}")
 
 
