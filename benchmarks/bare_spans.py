@@ -97,37 +97,62 @@ _open_round: ContextVar[list[Span | None] | None] = ContextVar("bare_open_round"
 Method = Callable[..., Any]
 
 
-def install(tracer: Tracer, model_class: type) -> None:
-    """Wrap AgentScope's entry points and ``model_class.__call__`` (once per process)."""
+def install(tracer: Tracer, model_class: type) -> Callable[[], None]:
+    """Wrap AgentScope's entry points and ``model_class.__call__``; returns
+    the function that puts the originals back."""
     wrappers = _Wrappers(tracer)
-    chat = wrappers.coroutine(model_class.__call__, CHAT_NAME, SpanKind.CLIENT, CHAT_ATTRIBUTES)
-    setattr(model_class, "__call__", chat)  # noqa: B010
+    replaced: list[tuple[type, str, Any]] = []
+
+    def replace(owner: type, name: str, wrapper: Method) -> None:
+        # None: `owner` only inherited it (a 2.x model's `__call__`).
+        replaced.append((owner, name, owner.__dict__.get(name)))
+        setattr(owner, name, wrapper)
+
+    replace(
+        model_class,
+        "__call__",
+        wrappers.coroutine(model_class.__call__, CHAT_NAME, SpanKind.CLIENT, CHAT_ATTRIBUTES),
+    )
     if int(metadata.version("agentscope").split(".", 1)[0]) >= 2:
-        _install_v2(wrappers)
+        _install_v2(wrappers, replace)
     else:
-        _install_v1(wrappers)
+        _install_v1(wrappers, replace)
+
+    def uninstall() -> None:
+        while replaced:
+            owner, name, original = replaced.pop()
+            if original is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, original)
+
+    return uninstall
 
 
-def _install_v1(wrappers: _Wrappers) -> None:
+Replace = Callable[[type, str, Method], None]
+
+
+def _install_v1(wrappers: _Wrappers, replace: Replace) -> None:
     from agentscope.agent import AgentBase, ReActAgent
     from agentscope.tool import Toolkit
 
-    setattr(AgentBase, "__call__", wrappers.agent_call(AgentBase.__call__))  # noqa: B010
-    ReActAgent._reasoning = wrappers.reasoning(ReActAgent._reasoning)
-    ReActAgent._acting = wrappers.acting(ReActAgent._acting)
-    Toolkit.call_tool_function = wrappers.coroutine(
+    replace(AgentBase, "__call__", wrappers.agent_call(AgentBase.__call__))
+    replace(ReActAgent, "_reasoning", wrappers.reasoning(ReActAgent._reasoning))
+    replace(ReActAgent, "_acting", wrappers.acting(ReActAgent._acting))
+    tool_call = wrappers.coroutine(
         Toolkit.call_tool_function, TOOL_NAME, SpanKind.INTERNAL, TOOL_ATTRIBUTES
     )
+    replace(Toolkit, "call_tool_function", tool_call)
 
 
-def _install_v2(wrappers: _Wrappers) -> None:
+def _install_v2(wrappers: _Wrappers, replace: Replace) -> None:
     from agentscope.agent import Agent
     from agentscope.tool import Toolkit
 
-    Agent.reply = wrappers.agent_call(Agent.reply)
-    Agent._reasoning = wrappers.reasoning_stream(Agent._reasoning)
-    Agent._acting = wrappers.acting_stream(Agent._acting)
-    Toolkit.call_tool = wrappers.stream(Toolkit.call_tool, TOOL_NAME, TOOL_ATTRIBUTES)
+    replace(Agent, "reply", wrappers.agent_call(Agent.reply))
+    replace(Agent, "_reasoning", wrappers.reasoning_stream(Agent._reasoning))
+    replace(Agent, "_acting", wrappers.acting_stream(Agent._acting))
+    replace(Toolkit, "call_tool", wrappers.stream(Toolkit.call_tool, TOOL_NAME, TOOL_ATTRIBUTES))
 
 
 class _Wrappers:

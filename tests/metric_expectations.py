@@ -120,3 +120,26 @@ def assert_failed_model_call_is_counted(traced: Any, kit: ModuleType) -> None:
     }
     [agent_span] = [s for s in traced.spans() if s.name == "invoke_agent Friday"]
     assert_histogram(agent, conv.AGENT_DURATION_BUCKETS, 1, span_seconds(agent_span))
+
+
+def assert_exemplars_link_to_their_own_spans(traced: Any, kit: ModuleType) -> None:
+    """The SDK's exemplars point at the span each point measures (a chat,
+    the agent call, a tool call), not at the span that was current when it
+    ended (its parent)."""
+    asyncio.run(kit.call_with(kit.make_agent(), kit.two_tool_rounds("Oslo")))
+    span_ids: dict[str, set[int]] = {}
+    for span in traced.spans():
+        operation = span.attributes["gen_ai.operation.name"]
+        span_ids.setdefault(operation, set()).add(span.context.span_id)
+    measured_operation = {
+        conv.METRIC_OPERATION_DURATION: "chat",
+        conv.METRIC_TOKEN_USAGE: "chat",
+        conv.METRIC_INVOKE_AGENT_DURATION: "invoke_agent",
+        conv.METRIC_EXECUTE_TOOL_DURATION: "execute_tool",
+    }
+    metrics = traced.metrics()
+    assert set(metrics) == set(measured_operation)
+    for name, operation in measured_operation.items():
+        exemplars = [exemplar for point in metrics[name] for exemplar in point.exemplars]
+        assert exemplars, name
+        assert {exemplar.span_id for exemplar in exemplars} <= span_ids[operation], name

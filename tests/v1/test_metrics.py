@@ -19,3 +19,7 @@ def test_streamed_model_calls_record_the_time_to_first_chunk(traced) -> None:
 
 def test_a_failed_model_call_is_counted_with_its_error_type(traced) -> None:
     expect.assert_failed_model_call_is_counted(traced, kit)
+
+
+def test_exemplars_link_each_point_to_the_span_it_measures(traced) -> None:
+    expect.assert_exemplars_link_to_their_own_spans(traced, kit)

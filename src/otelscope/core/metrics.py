@@ -3,12 +3,17 @@
 Attributes stay low-cardinality: operation, provider, request and response
 model, agent name, tool name and type, token type, ``error.type``. Never a
 message, an id or an argument.
+
+Every point is recorded with the context of the operation it measures, so
+an SDK that keeps exemplars links each point to that operation's own span
+(not to whichever span is current when the span ends, its parent).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from opentelemetry.context import Context
 from opentelemetry.metrics import Histogram, Meter
 from opentelemetry.util.types import AttributeValue
 
@@ -65,8 +70,10 @@ class Metrics:
             conv.DURATION_BUCKETS,
         )
 
-    def workflow(self, attributes: Attributes, duration: float, error_type: str | None) -> None:
-        self._workflow_duration.record(duration, _with_error(attributes, error_type))
+    def workflow(
+        self, attributes: Attributes, duration: float, error_type: str | None, context: Context
+    ) -> None:
+        self._workflow_duration.record(duration, _with_error(attributes, error_type), context)
 
     def model_call(
         self,
@@ -77,25 +84,30 @@ class Metrics:
         input_tokens: int | None,
         output_tokens: int | None,
         time_to_first_chunk: float | None,
+        context: Context,
     ) -> None:
         """A chat or embeddings call ended."""
-        self._operation_duration.record(duration, _with_error(attributes, error_type))
+        self._operation_duration.record(duration, _with_error(attributes, error_type), context)
         if input_tokens is not None:
             self._token_usage.record(
-                input_tokens, {**attributes, conv.TOKEN_TYPE: conv.TOKEN_TYPE_INPUT}
+                input_tokens, {**attributes, conv.TOKEN_TYPE: conv.TOKEN_TYPE_INPUT}, context
             )
         if output_tokens is not None:
             self._token_usage.record(
-                output_tokens, {**attributes, conv.TOKEN_TYPE: conv.TOKEN_TYPE_OUTPUT}
+                output_tokens, {**attributes, conv.TOKEN_TYPE: conv.TOKEN_TYPE_OUTPUT}, context
             )
         if time_to_first_chunk is not None:
-            self._time_to_first_chunk.record(time_to_first_chunk, attributes)
+            self._time_to_first_chunk.record(time_to_first_chunk, attributes, context)
 
-    def agent_call(self, attributes: Attributes, duration: float, error_type: str | None) -> None:
-        self._agent_duration.record(duration, _with_error(attributes, error_type))
+    def agent_call(
+        self, attributes: Attributes, duration: float, error_type: str | None, context: Context
+    ) -> None:
+        self._agent_duration.record(duration, _with_error(attributes, error_type), context)
 
-    def tool_call(self, attributes: Attributes, duration: float, error_type: str | None) -> None:
-        self._tool_duration.record(duration, _with_error(attributes, error_type))
+    def tool_call(
+        self, attributes: Attributes, duration: float, error_type: str | None, context: Context
+    ) -> None:
+        self._tool_duration.record(duration, _with_error(attributes, error_type), context)
 
 
 def _with_error(attributes: Attributes, error_type: str | None) -> Attributes:

@@ -233,7 +233,7 @@ class Telemetry:
         _put(metric_attributes, conv.REQUEST_MODEL, info.model)
         record = self._metrics.agent_call
         operation.on_end = lambda op, error_type: record(
-            metric_attributes, op.duration(), error_type
+            metric_attributes, op.duration(), error_type, op.context
         )
         return AgentCall(agent, info.name, operation, conversation_id)
 
@@ -273,7 +273,7 @@ class Telemetry:
         metric_attributes: dict[str, AttributeValue] = {conv.WORKFLOW_NAME: name}
         record = self._metrics.workflow
         operation.on_end = lambda op, error_type: record(
-            metric_attributes, op.duration(), error_type
+            metric_attributes, op.duration(), error_type, op.context
         )
         return operation
 
@@ -377,7 +377,7 @@ class Telemetry:
             metric_attributes[conv.AGENT_NAME] = call.agent_name
         record = self._metrics.tool_call
         operation.on_end = lambda op, error_type: record(
-            metric_attributes, op.duration(), error_type
+            metric_attributes, op.duration(), error_type, op.context
         )
         return operation
 
@@ -390,6 +390,7 @@ class Telemetry:
             input_tokens=operation.input_tokens,
             output_tokens=None,
             time_to_first_chunk=None,
+            context=operation.context,
         )
 
     def _model_call_ended(self, operation: Operation, error_type: str | None) -> None:
@@ -411,6 +412,7 @@ class Telemetry:
             input_tokens=result.input_tokens if result is not None else None,
             output_tokens=result.output_tokens if result is not None else None,
             time_to_first_chunk=operation.time_to_first_chunk,
+            context=operation.context,
         )
 
 
