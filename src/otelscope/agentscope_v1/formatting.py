@@ -20,10 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Sized
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from otelscope.core.guard import report_internal_error, safely, suppressed
+from otelscope.core.guard import report_internal_error, suppressed
 from otelscope.core.hierarchy import NestedCallGuard, wrap_own_methods
 from otelscope.core.patching import Patches
 from otelscope.core.telemetry import Formatting
@@ -38,8 +37,7 @@ class _Truncation:
         self.removed = 0
 
 
-@dataclass(frozen=True)
-class _Formatted:
+class _Formatted(NamedTuple):
     output: object
     formatting: Formatting
 
@@ -75,20 +73,16 @@ def _traced_format(truncating_base: type) -> Callable[[AsyncMethod], AsyncMethod
                 return await original(self, *args, **kwargs)
             truncation = _Truncation() if isinstance(self, truncating_base) else None
             token = _truncation.set(truncation)
+            running = _formatting.enter(self)
             try:
-                with _formatting.running(self):
-                    output = await original(self, *args, **kwargs)
+                output = await original(self, *args, **kwargs)
             finally:
+                _formatting.leave(running)
                 _truncation.reset(token)
-            safely(
-                "remembering a formatter's output",
-                _remember,
-                self,
-                args,
-                kwargs,
-                output,
-                truncation,
-            )
+            try:
+                _remember(self, args, kwargs, output, truncation)
+            except Exception:
+                report_internal_error("remembering a formatter's output")
             return output
 
         return format
@@ -116,8 +110,11 @@ def _counted_truncate(original: AsyncMethod) -> AsyncMethod:
     async def _truncate(self: Any, msgs: Any, *args: Any, **kwargs: Any) -> Any:
         if _truncating.is_running(self):
             return await original(self, msgs, *args, **kwargs)
-        with _truncating.running(self):
+        running = _truncating.enter(self)
+        try:
             kept = await original(self, msgs, *args, **kwargs)
+        finally:
+            _truncating.leave(running)
         truncation = _truncation.get()
         if truncation is not None:
             try:

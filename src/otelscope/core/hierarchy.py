@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, cast
 
 from otelscope.core.guard import report_internal_error
@@ -62,6 +62,11 @@ class NestedCallGuard:
 
     def __init__(self, name: str) -> None:
         self._running: ContextVar[object | None] = ContextVar(name, default=None)
+        # For wrappers that run on every call: mark a target as running and
+        # undo it with the token, in a try/finally of their own (the
+        # ContextVar's methods, so no Python call each).
+        self.enter: Callable[[object], Token[object | None]] = self._running.set
+        self.leave: Callable[[Token[object | None]], None] = self._running.reset
 
     def is_running(self, target: object) -> bool:
         return self._running.get() is target

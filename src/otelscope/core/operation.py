@@ -117,15 +117,11 @@ class Operation:
             self.span.end()
         except Exception:
             report_internal_error("ending a span")
-        self._notify(error_type)
-
-    def _notify(self, error_type: str | None) -> None:
-        if self.on_end is None:
-            return
-        try:
-            self.on_end(self, error_type)
-        except Exception:
-            report_internal_error("recording metrics")
+        if self.on_end is not None:
+            try:
+                self.on_end(self, error_type)
+            except Exception:
+                report_internal_error("recording metrics")
 
 
 def _describe(error: BaseException) -> str:

@@ -221,10 +221,15 @@ class Telemetry:
             conv.OPERATION_NAME: conv.OP_INVOKE_AGENT,
             conv.AGENT_NAME: info.name,
         }
-        _put(attributes, conv.CONVERSATION_ID, conversation_id)
-        _put(attributes, conv.AGENT_ID, info.agent_id)
-        _put(attributes, conv.PROVIDER_NAME, info.provider)
-        _put(attributes, conv.REQUEST_MODEL, info.model)
+        _put_known(
+            attributes,
+            {
+                conv.CONVERSATION_ID: conversation_id,
+                conv.AGENT_ID: info.agent_id,
+                conv.PROVIDER_NAME: info.provider,
+                conv.REQUEST_MODEL: info.model,
+            },
+        )
         span = self._tracer.start_span(
             f"{conv.OP_INVOKE_AGENT} {info.name}", kind=SpanKind.INTERNAL, attributes=attributes
         )
@@ -329,10 +334,15 @@ class Telemetry:
         if request.model is not None:
             metric_attributes[conv.REQUEST_MODEL] = request.model
         attributes = {**metric_attributes, conv.REQUEST_STREAM: request.stream}
-        _put(attributes, conv.CONVERSATION_ID, _conversation_in(call))
-        _put(attributes, conv.REQUEST_TEMPERATURE, request.temperature)
-        _put(attributes, conv.REQUEST_MAX_TOKENS, request.max_tokens)
-        _put(attributes, conv.REQUEST_TOP_P, request.top_p)
+        _put_known(
+            attributes,
+            {
+                conv.CONVERSATION_ID: _conversation_in(call),
+                conv.REQUEST_TEMPERATURE: request.temperature,
+                conv.REQUEST_MAX_TOKENS: request.max_tokens,
+                conv.REQUEST_TOP_P: request.top_p,
+            },
+        )
         if request.formatting is not None:
             _put_formatting(attributes, request.formatting)
         name = f"{conv.OP_CHAT} {request.model}" if request.model else conv.OP_CHAT
@@ -362,9 +372,14 @@ class Telemetry:
             conv.TOOL_NAME: info.name,
             conv.TOOL_TYPE: conv.TOOL_TYPE_FUNCTION,
         }
-        _put(attributes, conv.TOOL_CALL_ID, info.call_id)
-        _put(attributes, conv.TOOL_DESCRIPTION, info.description)
-        _put(attributes, conv.CONVERSATION_ID, _conversation_in(call))
+        _put_known(
+            attributes,
+            {
+                conv.TOOL_CALL_ID: info.call_id,
+                conv.TOOL_DESCRIPTION: info.description,
+                conv.CONVERSATION_ID: _conversation_in(call),
+            },
+        )
         span = self._tracer.start_span(
             f"{conv.OP_EXECUTE_TOOL} {info.name}", kind=SpanKind.INTERNAL, attributes=attributes
         )
@@ -466,6 +481,15 @@ def _put_formatting(attributes: dict[str, AttributeValue], formatting: Formattin
     attributes[conv.FORMATTER_NAME] = formatting.formatter
     _put(attributes, conv.FORMATTER_INPUT_MESSAGES, formatting.input_messages)
     _put(attributes, conv.FORMATTER_TRUNCATED_MESSAGES, formatting.truncated_messages)
+
+
+def _put_known(
+    attributes: dict[str, AttributeValue], values: dict[str, AttributeValue | None]
+) -> None:
+    """Add the ``values`` that are known (not None) to ``attributes``."""
+    for key, value in values.items():
+        if value is not None:
+            attributes[key] = value
 
 
 def _put(attributes: dict[str, AttributeValue], key: str, value: AttributeValue | None) -> None:
