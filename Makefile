@@ -9,7 +9,7 @@ AS1_OLDEST := $(VENV)/as1-oldest
 AS2 := $(VENV)/as2
 PYTEST_FLAGS ?= -q
 
-.PHONY: test lint typecheck test-as1 test-as1-oldest test-as2 test-phoenix browser-deps demo demo-as2 soak venvs bench bench-memory bench-util-genai clean
+.PHONY: test lint typecheck test-as1 test-as1-oldest test-as2 test-phoenix browser-deps demo demo-as2 soak venvs bench bench-memory bench-util-genai bench-instructions clean
 
 ## test: lint, type-check, and run the whole suite on every AgentScope line,
 ## then export the demo to a real backend (Arize Phoenix) and read it back.
@@ -109,6 +109,25 @@ $(VENV)/bench-%/.installed: benchmarks/requirements-%.txt
 	$(PYTHON) -m venv $(VENV)/bench-$*
 	$(VENV)/bench-$*/bin/python -m pip install --quiet -r benchmarks/requirements-$*.txt
 	touch $@
+
+## bench-instructions: CPU instructions per agent call counted by Valgrind's callgrind, per
+## configuration, both lines: deterministic, unlike time (~20-40 min, two valgrinds at a time).
+## Writes benchmarks/results/instructions.{md,json}; Debian's valgrind is installed if missing.
+## INSTRUCTIONS_FLAGS="--scenarios sequential,streaming" for the streaming model too.
+INSTRUCTIONS_FLAGS ?=
+bench-instructions: $(AS1)/.installed $(AS2)/.installed
+	@if command -v valgrind >/dev/null; then \
+		echo "bench-instructions: $$(valgrind --version) already installed"; \
+	else \
+		echo "bench-instructions: installing Debian's valgrind"; \
+		apt-get update \
+			&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends valgrind \
+			|| { echo "bench-instructions: installing valgrind FAILED" >&2; exit 1; }; \
+		command -v valgrind >/dev/null \
+			|| { echo "bench-instructions: valgrind still missing" >&2; exit 1; }; \
+	fi
+	$(AS2)/bin/python -m benchmarks.instructions report \
+		--venv-as1 $(AS1) --venv-as2 $(AS2) $(INSTRUCTIONS_FLAGS)
 
 ## bench-util-genai: the figures behind "not built on opentelemetry-util-genai".
 bench-util-genai:
