@@ -2,8 +2,8 @@
 
 Timing on a small, shared machine is noisy (a block's CPU per call moves by
 20 to 50 per cent), too noisy to tell whether a change to otelscope's hot
-path helped. An instruction count is deterministic: the same code on the
-same input executes the same instructions, run after run. This module counts
+path helped. An instruction count is nearly deterministic: the same code
+on the same input executes the same instructions, run after run. This module counts
 them, per configuration of the benchmark (``benchmarks.configurations``) and
 per AgentScope line.
 
@@ -12,10 +12,23 @@ Method: ``run CONFIGURATION N`` runs under
 configuration up on the benchmark's pipeline (``benchmarks.pipeline``),
 makes 20 warm-up calls on one agent, then N calls. Callgrind's "Collected"
 line gives the instructions (Ir) the whole process executed; the same run
-with N=10 and N=40 differs only by 30 calls, so (Ir(40) - Ir(10)) / 30 is
-the count per call, with the interpreter's start-up, the imports, the
-set-up and the warm-up cancelled out. Hash randomization is fixed
-(``PYTHONHASHSEED=0``) so dictionaries and sets lay out alike in both runs.
+with N=10 and N=110 differs only by 100 calls, so (Ir(110) - Ir(10)) / 100
+is the count per call, with the interpreter's start-up, the imports, the
+set-up and the warm-up cancelled out.
+
+What is left of chance: hash randomization is fixed (``PYTHONHASHSEED=0``),
+and OpenBLAS (numpy, which AgentScope imports) runs on the calling thread
+(``OPENBLAS_NUM_THREADS=1``): its idle worker threads spin for as long as
+the scheduler lets them, which added millions of instructions at random.
+Even so, start-up is not quite the same from run to run: importing the
+packages alone varied by about 1 million instructions (out of 6.6 billion)
+on 2.x, 0.2 million on 1.x (addresses differ, and so do the hash tables and
+caches keyed on them). That varies with the process, not with N, hence the
+100 calls between the two runs: about 0.01 million per call. And the heap
+left by start-up and warm-up is frozen (``gc.freeze()``) before the counted
+calls: otherwise a full collection, walking that whole heap, fell in one
+window of calls and not in another, which moved counts per call by 0.1 to
+0.2 million. The calls' own garbage is still collected and counted.
 
 Configurations: those of ``benchmarks.configurations`` (``baseline``,
 ``bare-spans``, ``otelscope``, ``otelscope-content``, ``otelscope-no-metrics``),
@@ -60,7 +73,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 WARM_UP = 20
-SHORT, LONG = 10, 40
+SHORT, LONG = 10, 110
 FLOORS = ("span-floor", "telemetry-floor")
 CONFIGURATIONS = (
     "baseline",
@@ -120,12 +133,12 @@ def run(configuration: str, calls: int, stream: bool) -> None:
         tracer = pipeline.tracer_provider.get_tracer("bench-floor")
         for _ in range(WARM_UP):
             floor.replay(tracer, prepared)
-        gc.collect()
+        _settle(gc)
         for _ in range(calls):
             floor.replay(tracer, prepared)
         made = {"spans": floor.spans_in(prepared), "points": floor.points_in(prepared)}
     else:
-        gc.collect()
+        _settle(gc)
         exported = pipeline.exporter.exported
         reply = loop.run_until_complete(agent_calls(calls))
         made = {"spans": (pipeline.exporter.exported - exported) / calls}
@@ -134,6 +147,15 @@ def run(configuration: str, calls: int, stream: bool) -> None:
     answers.write(json.dumps(answer) + "\n")
     if not answered:
         sys.exit(f"{configuration}: the call did not answer")
+
+
+def _settle(gc: Any) -> None:
+    """Collect, then freeze what start-up and warm-up left: the collector's
+    full passes would otherwise walk that whole heap (hundreds of thousands of
+    objects) once in a while, a lump that falls inside one run's calls and
+    not the other's. The calls' own objects are still collected and counted."""
+    gc.collect()
+    gc.freeze()
 
 
 def _set_up(configuration: str, pipeline: Any) -> bool:
@@ -182,6 +204,9 @@ def count(python: Path, configuration: str, calls: int, stream: bool) -> dict[st
         "PYTHONPATH": str(ROOT),
         "PYTHONHASHSEED": "0",
         "AGENTSCOPE_DISABLE_CONSOLE_OUTPUT": "true",
+        # Idle BLAS threads spin for a time the scheduler decides: none.
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
     }
     done = subprocess.run(
         command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False
@@ -313,7 +338,10 @@ def markdown(results: list[dict[str, Any]], header: dict[str, Any]) -> str:
         "bare SDK loop. Every configuration writes to the same pipeline as `make bench`: "
         "an SDK TracerProvider, a SimpleSpanProcessor and an exporter that drops every span; "
         "an SDK MeterProvider with an InMemoryMetricReader.\n\n",
-        "Instruction counts are deterministic, but they are not time: cache misses and "
+        "Hash randomization is fixed and OpenBLAS runs without threads; start-up still "
+        "varies from run to run by up to about 1 M instructions (out of 6,000 to 7,000 M), "
+        f"which the {LONG - SHORT} calls between the two runs bring to about 0.01 M per "
+        "call. Instruction counts are that reproducible, but they are not time: cache misses and "
         "branch mispredictions, which dominate a call in situ, are not counted. They tell "
         "whether a change does less work; the timed `make bench` stays the reference for "
         "otelscope's target.\n\n",
