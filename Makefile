@@ -9,7 +9,7 @@ AS1_OLDEST := $(VENV)/as1-oldest
 AS2 := $(VENV)/as2
 PYTEST_FLAGS ?= -q
 
-.PHONY: test lint typecheck test-as1 test-as1-oldest test-as2 test-phoenix browser-deps demo demo-as2 soak venvs bench bench-memory bench-util-genai bench-instructions clean
+.PHONY: test test-fast lint typecheck test-as1 test-as1-oldest test-as2 test-phoenix browser-deps demo demo-as2 soak venvs bench bench-memory bench-util-genai bench-instructions clean
 
 ## test: lint, type-check, and run the whole suite on every AgentScope line,
 ## then export the demo to a real backend (Arize Phoenix) and read it back.
@@ -28,6 +28,14 @@ demo: $(AS1)/.installed
 ## demo-as2: the same on AgentScope 2.x.
 demo-as2: $(AS2)/.installed
 	$(AS2)/bin/otelscope demo
+
+## test-fast: a quicker tier while working: lint, types, and the suite on 1.0.21 and
+## 2.0.11 without the generated scenarios, the load tests, the browser and Phoenix.
+## `make test` (what CI runs) stays the reference.
+FAST := -m "not scenarios and not load"
+test-fast: lint typecheck $(AS1)/.installed $(AS2)/.installed
+	$(AS1)/bin/python -m pytest tests/core tests/store tests/cli tests/v1 $(FAST) $(PYTEST_FLAGS)
+	$(AS2)/bin/python -m pytest tests/core tests/v2 $(FAST) $(PYTEST_FLAGS)
 
 venvs: $(AS1)/.installed $(AS1_OLDEST)/.installed $(AS2)/.installed
 

@@ -3,6 +3,7 @@ test, otelscope instrumented against it, and strict mode."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
 
@@ -77,6 +78,16 @@ def traced() -> Iterator[Traced]:
         yield state
     finally:
         state.instrumentor.uninstrument()
+
+
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop of the test's own, for tests that run calls one by one."""
+    event_loop = asyncio.new_event_loop()
+    try:
+        yield event_loop
+    finally:
+        event_loop.close()
 
 
 @pytest.fixture

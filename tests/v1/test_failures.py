@@ -326,7 +326,9 @@ def test_wait_for_timeout_cancels_the_open_spans(traced) -> None:
     started = record_started(traced)
 
     async def main():
-        return await asyncio.wait_for(call_with(agent, script), timeout=0.05)
+        # The model waits 30 s; the timeout leaves a loaded machine a whole
+        # second to bring the call to the model first.
+        return await asyncio.wait_for(call_with(agent, script), timeout=1.0)
 
     reply = asyncio.run(main())
 

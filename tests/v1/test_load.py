@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from agentscope.agent import ReActAgent
 from agentscope.memory import InMemoryMemory
 
@@ -20,10 +21,10 @@ from otelscope.core import calls
 from tests.load import (
     CALLS,
     CALLS_PER_THREAD,
-    RSS_GROWTH_BOUND,
+    LIVE_OBJECT_GROWTH_BOUND,
     THREADS,
     assert_each_trace_is_its_own_call,
-    resident_bytes,
+    live_objects,
     run_in_threads,
     surviving_call_objects,
 )
@@ -35,6 +36,9 @@ class ForgetfulMemory(InMemoryMemory):
 
     async def add(self, *args: Any, **kwargs: Any) -> None:
         return None
+
+
+pytestmark = pytest.mark.load
 
 
 def load_agent() -> ReActAgent:
@@ -58,9 +62,9 @@ def friday(tag: str) -> str:
     return "invoke_agent Friday"
 
 
-def test_a_thousand_overlapping_calls_on_one_agent_and_memory_stays_flat(traced) -> None:
+def test_a_thousand_overlapping_calls_on_one_agent_and_live_objects_stay_flat(traced) -> None:
     agent = load_agent()
-    resident = []
+    live = []
     for _ in range(2):  # the same calls twice: the second may not grow
         scripts = [one_tool_round(f"c{i:04d}") for i in range(CALLS)]
         call_all(agent, scripts)
@@ -68,8 +72,8 @@ def test_a_thousand_overlapping_calls_on_one_agent_and_memory_stays_flat(traced)
         traced.exporter.clear()
         assert surviving_call_objects() == {}
         assert calls.current_call() is None
-        resident.append(resident_bytes())
-    assert resident[1] - resident[0] < RSS_GROWTH_BOUND
+        live.append(live_objects())
+    assert live[1] - live[0] < LIVE_OBJECT_GROWTH_BOUND
 
 
 def test_a_thousand_calls_on_one_agent_from_eight_threads_with_a_loop_each(traced) -> None:

@@ -269,8 +269,10 @@ async def run_cancellation(
         max_iters=10, interruption_raise_cancelled_error=raise_cancelled
     )
     if case.how == "wait_for":
-        # The gate never opens: the timeout fires while the model waits there.
-        outcome = await outcome_of(asyncio.wait_for(call_with(agent, script), timeout=0.2))
+        # The gate never opens: the timeout fires while the model waits there,
+        # a whole second after the call started, time enough for a loaded
+        # machine to bring the call to the gate.
+        outcome = await outcome_of(asyncio.wait_for(call_with(agent, script), timeout=1.0))
     else:
         task = asyncio.create_task(call_with(agent, script))
         await gate.arrived.wait()

@@ -8,15 +8,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from agentscope.agent import Agent
 
 from tests.load import (
     CALLS,
     CALLS_PER_THREAD,
-    RSS_GROWTH_BOUND,
+    LIVE_OBJECT_GROWTH_BOUND,
     THREADS,
     assert_each_trace_is_its_own_call,
-    resident_bytes,
+    live_objects,
     run_in_threads,
     surviving_call_objects,
 )
@@ -30,6 +31,8 @@ from tests.v2.kit import (
     one_tool_round,
     reply_text,
 )
+
+pytestmark = pytest.mark.load
 
 
 def call_all(agents: list[Agent], scripts: list[Script]) -> None:
@@ -58,15 +61,12 @@ def assert_nothing_attached(traced: Any, agents: list[Agent]) -> None:
     assert traced.instrumentor._attachments.attached_agents() == 0
 
 
-def test_a_thousand_agents_sharing_a_model_and_toolkit_and_memory_stays_flat(traced) -> None:
+def test_a_thousand_agents_sharing_a_model_and_toolkit_and_live_objects_stay_flat(traced) -> None:
     model, toolkit = ScriptedChatModel(), make_toolkit()
-    resident = []
+    live = []
     # The same calls three times. The first fills what AgentScope and the SDK
     # keep for good (its JSON-schema validators, one metric series per agent
-    # name) and raises the allocator's high-water mark: tracemalloc finds
-    # 51 KB more Python memory from the second run to the third (300 calls),
-    # while RSS grew 40-49 MB from the first to the second. The second and
-    # third runs must then use the same memory.
+    # name); the second and third must then leave as many objects alive.
     for _ in range(3):
         scripts = [one_tool_round(f"c{i:04d}") for i in range(CALLS)]
         agents = agents_for(scripts, model, toolkit)
@@ -76,8 +76,8 @@ def test_a_thousand_agents_sharing_a_model_and_toolkit_and_memory_stays_flat(tra
         traced.exporter.clear()
         del agents
         assert surviving_call_objects() == {}
-        resident.append(resident_bytes())
-    assert resident[2] - resident[1] < RSS_GROWTH_BOUND
+        live.append(live_objects())
+    assert live[2] - live[1] < LIVE_OBJECT_GROWTH_BOUND
 
 
 def test_a_thousand_agents_from_eight_threads_with_a_loop_each(traced) -> None:

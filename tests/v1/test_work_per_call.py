@@ -1,0 +1,57 @@
+"""otelscope's work per AgentScope 1.x agent call, counted exactly.
+
+One call of one ``ReActAgent`` with one tool round (six spans), on a memory
+cleared before each call so every call formats the same prompt. The counts
+are those of ``tests.work_counts``; a change that makes otelscope do more
+per call fails here, and its author sets the new figures knowingly. Timed
+figures are in ``make bench``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from tests.v1.kit import (
+    AGENTSCOPE_VERSION,
+    ScriptedChatModel,
+    call_with,
+    make_agent,
+    one_tool_round,
+)
+from tests.work_counts import assert_work_per_call, expected_for, sampled_out, work
+
+# Per AgentScope release: 1.0.21 suspends an agent call twice more than
+# 1.0.8, and each resumption enters otelscope's traced coroutines again.
+RECORDED = {(1, 0, 21): work(262, 15, 5, 8), (1, 0, 8): work(258, 15, 5, 8)}
+STREAMED = {(1, 0, 21): work(294, 21, 7, 10), (1, 0, 8): work(294, 21, 7, 10)}
+# The same calls under a sampler that drops every span: every metric point is
+# recorded, and otelscope still does as much of its own work as for kept
+# spans (its attributes offered to the dropped spans included).
+SAMPLED_OUT = {(1, 0, 21): work(262, 9, 5, 8), (1, 0, 8): work(258, 9, 5, 8)}
+
+
+def agent_call(loop: asyncio.AbstractEventLoop, stream: bool = False) -> Callable[[], None]:
+    """One call with one tool round on one agent, as a function of no argument."""
+    agent = make_agent(model=ScriptedChatModel(stream=stream))
+    agent.set_console_output_enabled(False)
+
+    def run() -> None:
+        loop.run_until_complete(agent.memory.clear())
+        reply = loop.run_until_complete(call_with(agent, one_tool_round("w")))
+        assert reply.get_text_content() == "Done w"
+
+    return run
+
+
+def test_work_per_recorded_call(traced, loop) -> None:
+    assert_work_per_call(agent_call(loop), expected_for(AGENTSCOPE_VERSION, RECORDED))
+
+
+def test_work_per_streamed_call(traced, loop) -> None:
+    assert_work_per_call(agent_call(loop, stream=True), expected_for(AGENTSCOPE_VERSION, STREAMED))
+
+
+def test_work_per_sampled_out_call(loop) -> None:
+    with sampled_out():
+        assert_work_per_call(agent_call(loop), expected_for(AGENTSCOPE_VERSION, SAMPLED_OUT))

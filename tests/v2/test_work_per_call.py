@@ -1,0 +1,50 @@
+"""otelscope's work per AgentScope 2.x agent call, counted exactly.
+
+One reply of one ``Agent`` with one tool round (six spans), on a context
+cleared before each reply so every reply formats the same prompt. The counts
+are those of ``tests.work_counts``; a change that makes otelscope do more
+per call fails here, and its author sets the new figures knowingly. Timed
+figures are in ``make bench``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from importlib import metadata
+
+from tests.v2.kit import ScriptedChatModel, call_with, make_agent, one_tool_round, reply_text
+from tests.work_counts import assert_work_per_call, expected_for, sampled_out, work
+
+AGENTSCOPE_VERSION = tuple(int(part) for part in metadata.version("agentscope").split(".")[:3])
+RECORDED = {(2, 0, 11): work(310, 45, 5, 8)}
+STREAMED = {(2, 0, 11): work(359, 54, 7, 10)}
+# The same calls under a sampler that drops every span: every metric point is
+# recorded, and otelscope still does as much of its own work as for kept
+# spans (its attributes offered to the dropped spans included).
+SAMPLED_OUT = {(2, 0, 11): work(310, 39, 5, 8)}
+
+
+def agent_call(loop: asyncio.AbstractEventLoop, stream: bool = False) -> Callable[[], None]:
+    """One reply with one tool round of one agent, as a function of no argument."""
+    agent = make_agent(model=ScriptedChatModel(stream=stream))
+
+    def run() -> None:
+        agent.state.context.clear()
+        reply = loop.run_until_complete(call_with(agent, one_tool_round("w")))
+        assert reply_text(reply) == "Done w"
+
+    return run
+
+
+def test_work_per_recorded_call(traced, loop) -> None:
+    assert_work_per_call(agent_call(loop), expected_for(AGENTSCOPE_VERSION, RECORDED))
+
+
+def test_work_per_streamed_call(traced, loop) -> None:
+    assert_work_per_call(agent_call(loop, stream=True), expected_for(AGENTSCOPE_VERSION, STREAMED))
+
+
+def test_work_per_sampled_out_call(loop) -> None:
+    with sampled_out():
+        assert_work_per_call(agent_call(loop), expected_for(AGENTSCOPE_VERSION, SAMPLED_OUT))
