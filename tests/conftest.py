@@ -11,7 +11,7 @@ os.environ.setdefault("AGENTSCOPE_DISABLE_CONSOLE_OUTPUT", "true")
 
 import pytest
 from hypothesis import HealthCheck, settings
-from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics import AlwaysOffExemplarFilter, MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -41,12 +41,15 @@ settings.load_profile(os.environ.get("OTELSCOPE_HYPOTHESIS_PROFILE", "ci"))
 class Traced:
     """Tracer and meter providers with in-memory readers, and otelscope on them."""
 
-    def __init__(self) -> None:
+    def __init__(self, exemplars: bool = True) -> None:
         self.exporter = InMemorySpanExporter()
         self.provider = TracerProvider()
         self.provider.add_span_processor(SimpleSpanProcessor(self.exporter))
         self.metric_reader = InMemoryMetricReader()
-        self.meter_provider = MeterProvider(metric_readers=[self.metric_reader])
+        self.meter_provider = MeterProvider(
+            metric_readers=[self.metric_reader],
+            exemplar_filter=None if exemplars else AlwaysOffExemplarFilter(),
+        )
         self.instrumentor = AgentScopeInstrumentor()
 
     def instrument(self) -> None:
@@ -73,6 +76,19 @@ class Traced:
 @pytest.fixture
 def traced() -> Iterator[Traced]:
     state = Traced()
+    state.instrument()
+    try:
+        yield state
+    finally:
+        state.instrumentor.uninstrument()
+
+
+@pytest.fixture
+def traced_without_exemplars() -> Iterator[Traced]:
+    """``traced`` with metric exemplars off: the SDK's exemplar reservoirs
+    keep a measurement drawn at random, so the objects they hold vary from
+    run to run, which a test that counts live objects cannot have."""
+    state = Traced(exemplars=False)
     state.instrument()
     try:
         yield state

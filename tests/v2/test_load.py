@@ -61,7 +61,10 @@ def assert_nothing_attached(traced: Any, agents: list[Agent]) -> None:
     assert traced.instrumentor._attachments.attached_agents() == 0
 
 
-def test_a_thousand_agents_sharing_a_model_and_toolkit_and_live_objects_stay_flat(traced) -> None:
+def test_a_thousand_agents_sharing_a_model_and_toolkit_and_live_objects_stay_flat(
+    traced_without_exemplars,
+) -> None:
+    traced = traced_without_exemplars
     model, toolkit = ScriptedChatModel(), make_toolkit()
     live = []
     # The same calls three times. The first fills what AgentScope and the SDK
