@@ -213,7 +213,6 @@ def test_a_model_or_tool_called_outside_any_call_has_a_conversation_only_if_one_
             "gen_ai.request.model": "scripted-model",
             "gen_ai.request.stream": False,
             "gen_ai.response.id": f"resp-{tag}",
-            "gen_ai.response.finish_reasons": ["completed"],
             "gen_ai.usage.input_tokens": 10,
             "gen_ai.usage.output_tokens": 5,
         }

@@ -86,7 +86,6 @@ def test_one_call_gives_one_exact_tree(traced) -> None:
         "gen_ai.request.top_p": 0.9,
         "gen_ai.conversation.id": conversation,
         "gen_ai.response.id": "resp-Paris",
-        "gen_ai.response.finish_reasons": ["completed"],
         "gen_ai.usage.input_tokens": 10,
         "gen_ai.usage.output_tokens": 5,
     }

@@ -82,7 +82,6 @@ def assert_streamed_chat(
         "gen_ai.request.stream": True,
         "gen_ai.response.time_to_first_chunk": first_chunk,
         "gen_ai.response.id": response_id,
-        "gen_ai.response.finish_reasons": ["completed"],
         "gen_ai.usage.input_tokens": 10,
         "gen_ai.usage.output_tokens": 5,
         **({} if conversation is None else {"gen_ai.conversation.id": conversation}),
@@ -183,7 +182,10 @@ def test_a_direct_model_call_returns_a_real_async_generator_traced_from_its_last
     assert_streamed_chat(root, response_id="resp-D")
     # What the span reports is what the final accumulated chunk carries.
     assert root.attributes["gen_ai.response.id"] == last.id
-    assert root.attributes["gen_ai.response.finish_reasons"] == [str(last.finished_reason)]
+    # AgentScope's own "completed" is its outcome, not a provider's finish
+    # reason: a model with no provider SDK below it reports none.
+    assert str(last.finished_reason) == "completed"
+    assert "gen_ai.response.finish_reasons" not in root.attributes
     assert (
         root.attributes["gen_ai.usage.input_tokens"],
         root.attributes["gen_ai.usage.output_tokens"],

@@ -45,9 +45,9 @@ class ChatReaderV1:
         tools = args[1] if len(args) > 1 else kwargs.get("tools")
         return messages_shape.chat_input(readers.from_provider_format(messages), tools)
 
-    def content_out(self, response: Any) -> Mapping[str, Any]:
-        # 1.x responses report no finish reason.
-        return messages_shape.chat_output(getattr(response, "content", None), None)
+    def content_out(self, response: Any, finish_reason: str | None) -> Mapping[str, Any]:
+        # 1.x responses report no finish reason: only the provider's is known.
+        return messages_shape.chat_output(getattr(response, "content", None), finish_reason)
 
     def already_traced(self, model: Any) -> bool:
         return _model_calls.is_running(model)

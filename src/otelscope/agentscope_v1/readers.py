@@ -14,6 +14,7 @@ from otelscope.agentscope_common import records
 from otelscope.agentscope_common.messages import items_of
 from otelscope.core.guard import report_internal_error
 from otelscope.core.providers import provider_for_class
+from otelscope.core.served import ServedResult
 from otelscope.core.telemetry import (
     AgentInfo,
     ChatRequest,
@@ -69,12 +70,15 @@ def chat_request(
 
 
 def chat_result(response: Any) -> ChatResult:
-    """1.x responses carry an id and usage; they report no finish reason."""
+    """1.x responses carry an id and usage; they report no finish reason
+    (the provider's is read in its SDK)."""
     usage = getattr(response, "usage", None)
     return ChatResult(
-        response_id=text(getattr(response, "id", None)),
-        input_tokens=integer(getattr(usage, "input_tokens", None)),
-        output_tokens=integer(getattr(usage, "output_tokens", None)),
+        ServedResult(
+            response_id=text(getattr(response, "id", None)),
+            input_tokens=integer(getattr(usage, "input_tokens", None)),
+            output_tokens=integer(getattr(usage, "output_tokens", None)),
+        )
     )
 
 

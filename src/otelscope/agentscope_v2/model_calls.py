@@ -39,11 +39,13 @@ class ChatReaderV2:
         tools = args[1] if len(args) > 1 else kwargs.get("tools")
         return messages_shape.chat_input(messages, tools)
 
-    def content_out(self, response: Any) -> Mapping[str, Any]:
-        reason = getattr(response, "finished_reason", None)
-        return messages_shape.chat_output(
-            getattr(response, "content", None), str(reason) if reason is not None else None
-        )
+    def content_out(self, response: Any, finish_reason: str | None) -> Mapping[str, Any]:
+        # The provider's reason when its SDK reported one; otherwise
+        # AgentScope's own outcome (completed, interrupted) is all there is.
+        if finish_reason is None:
+            outcome = getattr(response, "finished_reason", None)
+            finish_reason = str(outcome) if outcome is not None else None
+        return messages_shape.chat_output(getattr(response, "content", None), finish_reason)
 
     def already_traced(self, model: Any) -> bool:
         return False  # one `__call__` for every model class

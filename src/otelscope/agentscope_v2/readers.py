@@ -12,6 +12,7 @@ from typing import Any
 
 from otelscope.agentscope_common import records
 from otelscope.core.providers import provider_for_class
+from otelscope.core.served import ServedResult
 from otelscope.core.telemetry import (
     AgentInfo,
     ChatRequest,
@@ -67,17 +68,23 @@ def chat_request(model: Any, kwargs: Mapping[str, Any]) -> ChatRequest:
 
 
 def chat_result(response: Any) -> ChatResult:
+    """2.x's ``finished_reason`` is AgentScope's own outcome (completed or
+    interrupted), not the provider's finish reason (read in its SDK): it
+    only tells an interrupted call."""
     usage = getattr(response, "usage", None)
-    reason = text(str(getattr(response, "finished_reason", "") or ""))
+    reason = str(getattr(response, "finished_reason", "") or "")
     return ChatResult(
-        response_id=text(getattr(response, "id", None)),
-        finish_reasons=(reason,) if reason else None,
-        input_tokens=integer(getattr(usage, "input_tokens", None)),
-        output_tokens=integer(getattr(usage, "output_tokens", None)),
-        # 2.x defaults both cache counts to 0, and a provider that does not
-        # cache reports 0 too: only a positive count says something.
-        cache_read_input_tokens=_positive(getattr(usage, "cache_input_tokens", None)),
-        cache_creation_input_tokens=_positive(getattr(usage, "cache_creation_input_tokens", None)),
+        ServedResult(
+            response_id=text(getattr(response, "id", None)),
+            input_tokens=integer(getattr(usage, "input_tokens", None)),
+            output_tokens=integer(getattr(usage, "output_tokens", None)),
+            # 2.x defaults both cache counts to 0, and a provider that does not
+            # cache reports 0 too: only a positive count says something.
+            cache_read_input_tokens=_positive(getattr(usage, "cache_input_tokens", None)),
+            cache_creation_input_tokens=_positive(
+                getattr(usage, "cache_creation_input_tokens", None)
+            ),
+        ),
         interrupted=reason == _INTERRUPTED,
     )
 

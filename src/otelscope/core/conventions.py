@@ -37,15 +37,44 @@ REQUEST_MAX_TOKENS: Final = "gen_ai.request.max_tokens"
 REQUEST_TOP_P: Final = "gen_ai.request.top_p"
 REQUEST_STREAM: Final = "gen_ai.request.stream"
 
+REQUEST_SEED: Final = "gen_ai.request.seed"
+REQUEST_STOP_SEQUENCES: Final = "gen_ai.request.stop_sequences"
+REQUEST_CHOICE_COUNT: Final = "gen_ai.request.choice.count"
+REQUEST_FREQUENCY_PENALTY: Final = "gen_ai.request.frequency_penalty"
+REQUEST_PRESENCE_PENALTY: Final = "gen_ai.request.presence_penalty"
+REQUEST_TOP_K: Final = "gen_ai.request.top_k"
+REQUEST_ENCODING_FORMATS: Final = "gen_ai.request.encoding_formats"
+OUTPUT_TYPE: Final = "gen_ai.output.type"
+OUTPUT_TYPE_TEXT: Final = "text"
+OUTPUT_TYPE_JSON: Final = "json"
+
 RESPONSE_ID: Final = "gen_ai.response.id"
 RESPONSE_FINISH_REASONS: Final = "gen_ai.response.finish_reasons"
 RESPONSE_TIME_TO_FIRST_CHUNK: Final = "gen_ai.response.time_to_first_chunk"
 
 USAGE_INPUT_TOKENS: Final = "gen_ai.usage.input_tokens"
 USAGE_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
+# Already counted in `gen_ai.usage.output_tokens`.
+USAGE_REASONING_OUTPUT_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
 # Both are already counted in `gen_ai.usage.input_tokens`.
 USAGE_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"
 USAGE_CACHE_CREATION_INPUT_TOKENS: Final = "gen_ai.usage.cache_creation.input_tokens"
+
+# The conventions' finish reasons; a provider's own values are mapped to them
+# where they mean the same, and kept as they are otherwise.
+FINISH_STOP: Final = "stop"
+FINISH_LENGTH: Final = "length"
+FINISH_CONTENT_FILTER: Final = "content_filter"
+FINISH_TOOL_CALL: Final = "tool_call"
+FINISH_ERROR: Final = "error"
+
+# The endpoint a model call reached (the general `server.*` and HTTP keys).
+SERVER_ADDRESS: Final = "server.address"
+SERVER_PORT: Final = "server.port"
+HTTP_RESPONSE_STATUS_CODE: Final = "http.response.status_code"
+# otelscope's own: how many HTTP requests the provider's SDK sent for one model
+# call, retries included (1 when nothing was retried).
+REQUEST_ATTEMPTS: Final = "otelscope.request.attempts"
 
 # otelscope's own roll-up of the tokens used by every model call inside an
 # agent call or a ReAct round (nested agents included). Named apart from

@@ -14,7 +14,7 @@ from typing import Any, Protocol, TypeVar, cast
 
 from otelscope.core.guard import report_internal_error, safely, suppressed
 from otelscope.core.hierarchy import NestedCallGuard
-from otelscope.core.operation import Operation
+from otelscope.core.served import enter_serving, leave_serving
 from otelscope.core.streams import step_scope, traced_stream
 from otelscope.core.telemetry import (
     ChatOperation,
@@ -27,7 +27,7 @@ from otelscope.core.telemetry import (
 )
 
 ModelCall = Callable[..., Coroutine[Any, Any, Any]]
-OperationT = TypeVar("OperationT", bound=Operation)
+OperationT = TypeVar("OperationT", bound="ChatOperation | EmbeddingsOperation")
 
 
 class ModelReader(Protocol):
@@ -55,8 +55,9 @@ class ChatReader(ModelReader, Protocol):
     ) -> Mapping[str, Any]:
         """The request's content by attribute key (only asked when capturing)."""
 
-    def content_out(self, response: Any) -> Mapping[str, Any]:
-        """The response's content by attribute key (only asked when capturing)."""
+    def content_out(self, response: Any, finish_reason: str | None) -> Mapping[str, Any]:
+        """The response's content by attribute key (only asked when capturing);
+        ``finish_reason`` is the provider's, when its SDK reported one."""
 
 
 class EmbeddingsReader(ModelReader, Protocol):
@@ -119,7 +120,11 @@ def _traced_call(
                 return await original(self, *args, **kwargs)
             try:
                 with step_scope(operation), reader.scope(self):
-                    response = await original(self, *args, **kwargs)
+                    serving = enter_serving(operation)
+                    try:
+                        response = await original(self, *args, **kwargs)
+                    finally:
+                        leave_serving(serving)
             except BaseException as error:
                 safely(f"ending a failed {kind} span", operation.fail, error)
                 raise
@@ -162,8 +167,14 @@ def finish_chat(
 ) -> None:
     """Record the response (and its content when capturing); end the span."""
     if telemetry.capturing:
-        telemetry.record_content(operation, reader.content_out(response))
+        telemetry.record_content(operation, reader.content_out(response, _served_reason(operation)))
     operation.finish(reader.result(response))
+
+
+def _served_reason(operation: ChatOperation) -> str | None:
+    served = operation.served.result() if operation.served is not None else None
+    reasons = served.finish_reasons if served is not None else None
+    return reasons[0] if reasons else None
 
 
 class ChatStream:

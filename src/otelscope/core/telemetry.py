@@ -23,6 +23,7 @@ from otelscope.core.content import ContentPolicy
 from otelscope.core.conversation import chosen_conversation_id
 from otelscope.core.metrics import Metrics
 from otelscope.core.operation import Operation
+from otelscope.core.served import Served, ServedResult, merged
 
 
 class AgentInfo(NamedTuple):
@@ -58,15 +59,10 @@ class ChatRequest(NamedTuple):
 
 
 class ChatResult(NamedTuple):
-    """What a model reported about its response."""
+    """What the framework's response object says of a model call; the
+    provider's own report (``otelscope.core.served``) wins over it."""
 
-    response_id: str | None = None
-    response_model: str | None = None
-    finish_reasons: tuple[str, ...] | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cache_read_input_tokens: int | None = None
-    cache_creation_input_tokens: int | None = None
+    response: ServedResult | None = None
     # A response that the framework built from a cancellation (AgentScope 2.x
     # returns an "interrupted" response instead of raising).
     interrupted: bool = False
@@ -98,7 +94,14 @@ class ChatOperation(Operation):
     """A model call; tracks the time to the first streamed chunk and what the
     model reported, for the span, the metrics and the token roll-up."""
 
-    __slots__ = ("event_content", "metric_attributes", "result", "tallies", "time_to_first_chunk")
+    __slots__ = (
+        "_served",
+        "event_content",
+        "metric_attributes",
+        "result",
+        "tallies",
+        "time_to_first_chunk",
+    )
 
     def __init__(
         self,
@@ -109,7 +112,11 @@ class ChatOperation(Operation):
         super().__init__(span)
         self.metric_attributes = metric_attributes
         self.time_to_first_chunk: float | None = None
-        self.result: ChatResult | None = None
+        # What the provider's SDK reported (otelscope.core.served), if any,
+        # and the response as recorded: the provider's report over the
+        # framework's.
+        self._served: Served | None = None
+        self.result: ServedResult | None = None
         # Rendered content kept for the inference event (event capture modes).
         self.event_content: dict[str, str] = {}
         # The call and round this model call belongs to, whose roll-ups it feeds.
@@ -121,27 +128,47 @@ class ChatOperation(Operation):
             self.time_to_first_chunk = time.perf_counter() - self.started
             self.set(conv.RESPONSE_TIME_TO_FIRST_CHUNK, self.time_to_first_chunk)
 
+    def served_record(self) -> Served:
+        if self._served is None:
+            self._served = Served()
+        return self._served
+
+    @property
+    def served(self) -> Served | None:
+        return self._served
+
     def finish(self, result: ChatResult | None) -> None:
         """Record what the model reported and end the span."""
-        if result is not None:
-            self.result = result
+        response = result.response if result is not None else None
+        if self._served is not None:
+            response = merged(self._served.result(), response)
+        if response is not None:
+            self.result = response
             attributes: dict[str, AttributeValue] = {}
-            for key, value in zip(_RESULT_KEYS, result[:_RESULT_VALUES], strict=True):
+            for key, value in zip(_RESULT_KEYS, response, strict=True):
                 if value is not None:
                     attributes[key] = value
             if attributes and not self.ended:
                 self.span.set_attributes(attributes)
-            input_tokens, output_tokens = result.input_tokens, result.output_tokens
+            input_tokens, output_tokens = response.input_tokens, response.output_tokens
             if input_tokens is not None or output_tokens is not None:
                 for tally in self.tallies:
                     tally.add(input_tokens, output_tokens)
-            if result.interrupted:
-                self.cancel()
-                return
+        if result is not None and result.interrupted:
+            self.cancel()
+            return
         self.stop()
 
+    def _end(self, error_type: str | None) -> None:
+        # The request side of what the SDK reported, whatever the outcome:
+        # a failed call still reached (or tried) its endpoint.
+        if self._served is not None:
+            _set_served(self.span, self._served, error_type)
+        super()._end(error_type)
 
-# The span attribute of each field of ChatResult but `interrupted`, the last.
+
+# The span attribute of each field of ServedResult, in field order, so a
+# result's values zip with them.
 _RESULT_ATTRIBUTES = {
     "response_id": conv.RESPONSE_ID,
     "response_model": conv.RESPONSE_MODEL,
@@ -150,26 +177,59 @@ _RESULT_ATTRIBUTES = {
     "output_tokens": conv.USAGE_OUTPUT_TOKENS,
     "cache_read_input_tokens": conv.USAGE_CACHE_READ_INPUT_TOKENS,
     "cache_creation_input_tokens": conv.USAGE_CACHE_CREATION_INPUT_TOKENS,
+    "reasoning_output_tokens": conv.USAGE_REASONING_OUTPUT_TOKENS,
 }
-# In field order, so a result's values zip with them.
-_RESULT_KEYS = tuple(_RESULT_ATTRIBUTES[name] for name in ChatResult._fields[:-1])
-_RESULT_VALUES = len(_RESULT_KEYS)
+_RESULT_KEYS = tuple(_RESULT_ATTRIBUTES[name] for name in ServedResult._fields)
+
+
+def _set_served(span: Span, served: Served, error_type: str | None) -> None:
+    attributes = served.attributes(failed=error_type is not None)
+    if attributes:
+        span.set_attributes(attributes)
 
 
 class EmbeddingsOperation(Operation):
     """An embedding call; keeps its metric attributes and reported usage."""
 
-    __slots__ = ("input_tokens", "metric_attributes")
+    __slots__ = ("_served", "input_tokens", "metric_attributes", "response_model")
 
     def __init__(self, span: Span, metric_attributes: dict[str, AttributeValue]) -> None:
         super().__init__(span)
         self.metric_attributes = metric_attributes
+        self._served: Served | None = None
         self.input_tokens: int | None = None
+        self.response_model: str | None = None
+
+    def served_record(self) -> Served:
+        if self._served is None:
+            self._served = Served()
+        return self._served
+
+    @property
+    def served(self) -> Served | None:
+        return self._served
 
     def finish(self, result: EmbeddingsResult) -> None:
+        served = self._served.result() if self._served is not None else None
+        # AgentScope's count first: it sums every batch of the call, where
+        # the provider's report is of the last request only.
         self.input_tokens = result.input_tokens
-        self.set(conv.USAGE_INPUT_TOKENS, result.input_tokens)
+        if served is not None:
+            if self.input_tokens is None:
+                self.input_tokens = served.input_tokens
+            self.response_model = served.response_model
+        self.set_all(
+            {
+                conv.USAGE_INPUT_TOKENS: self.input_tokens,
+                conv.RESPONSE_MODEL: self.response_model,
+            }
+        )
         self.stop()
+
+    def _end(self, error_type: str | None) -> None:
+        if self._served is not None:
+            _set_served(self.span, self._served, error_type)
+        super()._end(error_type)
 
 
 class Telemetry:
@@ -399,7 +459,7 @@ class Telemetry:
     def _embeddings_ended(self, operation: Operation, error_type: str | None) -> None:
         assert isinstance(operation, EmbeddingsOperation)
         self._metrics.model_call(
-            operation.metric_attributes,
+            _with_served(operation.metric_attributes, operation.response_model, operation.served),
             operation.duration(),
             error_type,
             input_tokens=operation.input_tokens,
@@ -411,9 +471,11 @@ class Telemetry:
     def _model_call_ended(self, operation: Operation, error_type: str | None) -> None:
         assert isinstance(operation, ChatOperation)
         result = operation.result
-        attributes = operation.metric_attributes
-        if result is not None and result.response_model is not None:
-            attributes = {**attributes, conv.RESPONSE_MODEL: result.response_model}
+        attributes = _with_served(
+            operation.metric_attributes,
+            result.response_model if result is not None else None,
+            operation.served,
+        )
         if operation.event_content and self._events is not None:
             self._events.emit(
                 event_name=conv.EVENT_INFERENCE_DETAILS,
@@ -429,6 +491,21 @@ class Telemetry:
             time_to_first_chunk=operation.time_to_first_chunk,
             context=operation.context,
         )
+
+
+def _with_served(
+    attributes: dict[str, AttributeValue], response_model: str | None, served: Served | None
+) -> dict[str, AttributeValue]:
+    """A model call's metric attributes, with the model that answered and
+    the endpoint reached, when known."""
+    if response_model is None and served is None:
+        return attributes
+    extra: dict[str, AttributeValue] = {}
+    _put(extra, conv.RESPONSE_MODEL, response_model)
+    if served is not None:
+        _put(extra, conv.SERVER_ADDRESS, served.address)
+        _put(extra, conv.SERVER_PORT, served.port)
+    return {**attributes, **extra}
 
 
 def _conversation_here() -> str | None:
