@@ -73,14 +73,17 @@ class Traced:
         return found
 
 
-@pytest.fixture
-def traced() -> Iterator[Traced]:
-    state = Traced()
+def _instrumented(state: Traced) -> Iterator[Traced]:
     state.instrument()
     try:
         yield state
     finally:
         state.instrumentor.uninstrument()
+
+
+@pytest.fixture
+def traced() -> Iterator[Traced]:
+    yield from _instrumented(Traced())
 
 
 @pytest.fixture
@@ -88,12 +91,7 @@ def traced_without_exemplars() -> Iterator[Traced]:
     """``traced`` with metric exemplars off: the SDK's exemplar reservoirs
     keep a measurement drawn at random, so the objects they hold vary from
     run to run, which a test that counts live objects cannot have."""
-    state = Traced(exemplars=False)
-    state.instrument()
-    try:
-        yield state
-    finally:
-        state.instrumentor.uninstrument()
+    yield from _instrumented(Traced(exemplars=False))
 
 
 @pytest.fixture

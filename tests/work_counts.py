@@ -162,6 +162,32 @@ def expected_for(
     return table[release]
 
 
+MODES = ("recorded", "streamed", "sampled out")
+
+
+Table = dict[tuple[int, ...], dict[str, int]]
+
+
+def assert_work_in_mode(
+    mode: str,
+    agent_call: Callable[[bool], Callable[[], Any]],
+    release: tuple[int, ...],
+    tables: dict[str, Table],
+    traced: Any,
+) -> None:
+    """One of a line's three measures (``tables`` by mode, then release): a
+    recorded call, a streamed one, or a recorded one under a sampler that
+    drops every span (``traced``, the test's instrumentation, then gives way
+    to one with that sampler)."""
+    expected = expected_for(release, tables[mode])
+    if mode == "sampled out":
+        traced.instrumentor.uninstrument()
+        with sampled_out():
+            assert_work_per_call(agent_call(False), expected)
+    else:
+        assert_work_per_call(agent_call(mode == "streamed"), expected)
+
+
 @contextmanager
 def sampled_out() -> Iterator[None]:
     """otelscope on a tracer provider whose sampler drops every span, and on

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
+
+import pytest
 
 from tests.v1.kit import (
     AGENTSCOPE_VERSION,
@@ -19,7 +22,7 @@ from tests.v1.kit import (
     make_agent,
     one_tool_round,
 )
-from tests.work_counts import assert_work_per_call, expected_for, sampled_out, work
+from tests.work_counts import MODES, assert_work_in_mode, work
 
 # Per AgentScope release: 1.0.21 suspends an agent call twice more than
 # 1.0.8, and each resumption enters otelscope's traced coroutines again.
@@ -44,14 +47,8 @@ def agent_call(loop: asyncio.AbstractEventLoop, stream: bool = False) -> Callabl
     return run
 
 
-def test_work_per_recorded_call(traced, loop) -> None:
-    assert_work_per_call(agent_call(loop), expected_for(AGENTSCOPE_VERSION, RECORDED))
-
-
-def test_work_per_streamed_call(traced, loop) -> None:
-    assert_work_per_call(agent_call(loop, stream=True), expected_for(AGENTSCOPE_VERSION, STREAMED))
-
-
-def test_work_per_sampled_out_call(loop) -> None:
-    with sampled_out():
-        assert_work_per_call(agent_call(loop), expected_for(AGENTSCOPE_VERSION, SAMPLED_OUT))
+@pytest.mark.parametrize("mode", MODES)
+def test_work_per_call(traced, loop, mode: str) -> None:
+    tables = {"recorded": RECORDED, "streamed": STREAMED, "sampled out": SAMPLED_OUT}
+    calls = partial(agent_call, loop)
+    assert_work_in_mode(mode, calls, AGENTSCOPE_VERSION, tables, traced)

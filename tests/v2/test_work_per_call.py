@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from importlib import metadata
 
+import pytest
+
 from tests.v2.kit import ScriptedChatModel, call_with, make_agent, one_tool_round, reply_text
-from tests.work_counts import assert_work_per_call, expected_for, sampled_out, work
+from tests.work_counts import MODES, assert_work_in_mode, work
 
 AGENTSCOPE_VERSION = tuple(int(part) for part in metadata.version("agentscope").split(".")[:3])
 RECORDED = {(2, 0, 11): work(314, 45, 5, 8)}
@@ -37,14 +40,8 @@ def agent_call(loop: asyncio.AbstractEventLoop, stream: bool = False) -> Callabl
     return run
 
 
-def test_work_per_recorded_call(traced, loop) -> None:
-    assert_work_per_call(agent_call(loop), expected_for(AGENTSCOPE_VERSION, RECORDED))
-
-
-def test_work_per_streamed_call(traced, loop) -> None:
-    assert_work_per_call(agent_call(loop, stream=True), expected_for(AGENTSCOPE_VERSION, STREAMED))
-
-
-def test_work_per_sampled_out_call(loop) -> None:
-    with sampled_out():
-        assert_work_per_call(agent_call(loop), expected_for(AGENTSCOPE_VERSION, SAMPLED_OUT))
+@pytest.mark.parametrize("mode", MODES)
+def test_work_per_call(traced, loop, mode: str) -> None:
+    tables = {"recorded": RECORDED, "streamed": STREAMED, "sampled out": SAMPLED_OUT}
+    calls = partial(agent_call, loop)
+    assert_work_in_mode(mode, calls, AGENTSCOPE_VERSION, tables, traced)

@@ -90,12 +90,38 @@ class ToolInfo(NamedTuple):
     description: str | None
 
 
-class ChatOperation(Operation):
+class ModelOperation(Operation):
+    """A call to a model (chat or embeddings), which its provider's SDK may
+    report to (``otelscope.core.served``). Subclasses set ``_served`` to None
+    in their own ``__init__``: one call less on every model call."""
+
+    __slots__ = ("_served",)
+    _served: Served | None
+
+    def served_record(self) -> Served:
+        if self._served is None:
+            self._served = Served()
+        return self._served
+
+    @property
+    def served(self) -> Served | None:
+        return self._served
+
+    def _end(self, error_type: str | None) -> None:
+        # The request side of what the SDK reported, whatever the outcome:
+        # a failed call still reached (or tried) its endpoint.
+        if self._served is not None:
+            attributes = self._served.attributes(failed=error_type is not None)
+            if attributes:
+                self.span.set_attributes(attributes)
+        super()._end(error_type)
+
+
+class ChatOperation(ModelOperation):
     """A model call; tracks the time to the first streamed chunk and what the
     model reported, for the span, the metrics and the token roll-up."""
 
     __slots__ = (
-        "_served",
         "event_content",
         "metric_attributes",
         "result",
@@ -128,15 +154,6 @@ class ChatOperation(Operation):
             self.time_to_first_chunk = time.perf_counter() - self.started
             self.set(conv.RESPONSE_TIME_TO_FIRST_CHUNK, self.time_to_first_chunk)
 
-    def served_record(self) -> Served:
-        if self._served is None:
-            self._served = Served()
-        return self._served
-
-    @property
-    def served(self) -> Served | None:
-        return self._served
-
     def finish(self, result: ChatResult | None) -> None:
         """Record what the model reported and end the span."""
         response = result.response if result is not None else None
@@ -159,13 +176,6 @@ class ChatOperation(Operation):
             return
         self.stop()
 
-    def _end(self, error_type: str | None) -> None:
-        # The request side of what the SDK reported, whatever the outcome:
-        # a failed call still reached (or tried) its endpoint.
-        if self._served is not None:
-            _set_served(self.span, self._served, error_type)
-        super()._end(error_type)
-
 
 # The span attribute of each field of ServedResult, in field order, so a
 # result's values zip with them.
@@ -182,16 +192,10 @@ _RESULT_ATTRIBUTES = {
 _RESULT_KEYS = tuple(_RESULT_ATTRIBUTES[name] for name in ServedResult._fields)
 
 
-def _set_served(span: Span, served: Served, error_type: str | None) -> None:
-    attributes = served.attributes(failed=error_type is not None)
-    if attributes:
-        span.set_attributes(attributes)
-
-
-class EmbeddingsOperation(Operation):
+class EmbeddingsOperation(ModelOperation):
     """An embedding call; keeps its metric attributes and reported usage."""
 
-    __slots__ = ("_served", "input_tokens", "metric_attributes", "response_model")
+    __slots__ = ("input_tokens", "metric_attributes", "response_model")
 
     def __init__(self, span: Span, metric_attributes: dict[str, AttributeValue]) -> None:
         super().__init__(span)
@@ -199,15 +203,6 @@ class EmbeddingsOperation(Operation):
         self._served: Served | None = None
         self.input_tokens: int | None = None
         self.response_model: str | None = None
-
-    def served_record(self) -> Served:
-        if self._served is None:
-            self._served = Served()
-        return self._served
-
-    @property
-    def served(self) -> Served | None:
-        return self._served
 
     def finish(self, result: EmbeddingsResult) -> None:
         served = self._served.result() if self._served is not None else None
@@ -225,11 +220,6 @@ class EmbeddingsOperation(Operation):
             }
         )
         self.stop()
-
-    def _end(self, error_type: str | None) -> None:
-        if self._served is not None:
-            _set_served(self.span, self._served, error_type)
-        super()._end(error_type)
 
 
 class Telemetry:

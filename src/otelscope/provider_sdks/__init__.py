@@ -1,12 +1,20 @@
 """What the provider actually served, read in its SDK, below AgentScope.
 
 One module per SDK; each reports to the traced model call that is running
-(``otelscope.core.served``). An SDK that is not installed is skipped.
+(``otelscope.core.served``). A reader is installed when its SDK is imported,
+by AgentScope or anyone, before or after ``instrument()``: importing the SDKs
+here would cost every instrumented process seconds (anthropic and dashscope
+take about a second each) for SDKs it may never use. An SDK imported after
+``uninstrument()`` is left alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
+from types import ModuleType
+
+from wrapt import register_post_import_hook
 
 from otelscope.core.guard import report_internal_error
 from otelscope.core.patching import Patches
@@ -19,12 +27,33 @@ _READERS = {
 
 
 def install(patches: Patches) -> None:
+    """Install each reader when its SDK is imported (now, if it already is)."""
+    armed = _Armed()
+    patches.defer(armed.disarm)
     for sdk, reader in _READERS.items():
-        try:
-            import_module(sdk)
-        except ImportError:
-            continue
+        register_post_import_hook(_installer(armed, sdk, reader, patches), sdk)
+
+
+class _Armed:
+    """Whether the instrumentation that registered the hooks still stands:
+    the import system keeps hooks for good, so each checks this first."""
+
+    def __init__(self) -> None:
+        self.armed = True
+
+    def disarm(self) -> None:
+        self.armed = False
+
+
+def _installer(
+    armed: _Armed, sdk: str, reader: str, patches: Patches
+) -> Callable[[ModuleType], None]:
+    def install_reader(module: ModuleType) -> None:
+        if not armed.armed:
+            return
         try:
             import_module(reader).install(patches)
         except Exception:
             report_internal_error(f"instrumenting the {sdk} SDK")
+
+    return install_reader
