@@ -10,7 +10,6 @@ those, the endpoint called and the request as sent.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -26,8 +25,8 @@ from tests.providers.fake_server import FakeServer, HttpError, ToolCall, Turn, U
 from tests.providers.models import ASKED_MODEL, FAILED_CALL_REQUESTS, LINE, MAX_TOKENS
 from tests.providers.openai_responses_server import FakeOpenAIResponses
 from tests.providers.openai_server import FakeOpenAI
+from tests.providers.spans import attributes_without_ttfc, run, the_chat_span
 
-TTFC = "gen_ai.response.time_to_first_chunk"
 USAGE = Usage(input_tokens=11, output_tokens=7, cache_read_tokens=3, reasoning_tokens=2)
 WEATHER_CALL = ToolCall("call_w1", "get_weather", '{"city": "Paris"}')
 
@@ -66,22 +65,6 @@ def server(case: tuple[str, bool]) -> Iterator[FakeServer]:
     server_class = FAMILIES[FAMILY_OF[case[0]]][0]
     with running(server_class()) as running_server:
         yield running_server
-
-
-def run(model: Any) -> Any:
-    """``models.ask`` in a loop of its own, letting the clients that 2.x
-    models close in the background finish before the loop goes."""
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(models.ask(model))
-    finally:
-        loop.run_until_complete(_settle())
-        loop.close()
-
-
-async def _settle() -> None:
-    pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-    await asyncio.gather(*pending, return_exceptions=True)
 
 
 def served_usage(family: str) -> dict[str, int]:
@@ -136,23 +119,6 @@ def expected_chat(
     }
 
 
-def the_chat_span(traced: Any) -> Any:
-    [span] = traced.spans()
-    assert span.name == f"chat {ASKED_MODEL}"
-    return span
-
-
-def attributes_without_ttfc(span: Any, stream: bool) -> dict[str, Any]:
-    """The span's attributes; a stream's time to first chunk is checked and
-    taken out (its value is a duration)."""
-    attributes = dict(span.attributes)
-    ttfc = attributes.pop(TTFC, None)
-    assert (ttfc is not None) == stream
-    if stream:
-        assert isinstance(ttfc, float) and ttfc >= 0.0
-    return attributes
-
-
 def test_a_tool_call_is_recorded_as_served(traced, case, server) -> None:
     kind, stream = case
     _, tool_reason, _ = FAMILIES[FAMILY_OF[kind]]
@@ -160,7 +126,7 @@ def test_a_tool_call_is_recorded_as_served(traced, case, server) -> None:
     turn = Turn(**{**turn.__dict__, "usage": USAGE})
     server.script(turn)
 
-    response = run(models.chat_model(kind, server, stream))
+    response = run(models.ask(models.chat_model(kind, server, stream)))
 
     assert _tool_call_ids(response) == ["call_w1"]
     span = the_chat_span(traced)
@@ -176,7 +142,7 @@ def test_running_out_of_tokens_is_recorded_as_length(traced, case, server) -> No
     turn = Turn(text="It is sunny and", finish_reason=length_reason, usage=USAGE)
     server.script(turn)
 
-    run(models.chat_model(kind, server, stream))
+    run(models.ask(models.chat_model(kind, server, stream)))
 
     attributes = attributes_without_ttfc(the_chat_span(traced), stream)
     assert attributes == expected_chat(kind, stream, server, turn, "length")
@@ -198,7 +164,7 @@ def failing_call(kind: str, stream: bool, server: FakeServer) -> tuple[str, int]
     server.script(*[Turn(error=HttpError(429))] * FAILED_CALL_REQUESTS)
     before = len(server.requests)
     with pytest.raises(Exception) as raised:
-        run(models.chat_model(kind, server, stream))
+        run(models.ask(models.chat_model(kind, server, stream)))
     return type(raised.value).__name__, len(server.requests) - before
 
 
@@ -237,9 +203,9 @@ def test_otelscope_sends_no_request_of_its_own(traced, case, server) -> None:
 def test_the_key_planted_in_the_client_is_in_no_exported_byte(traced, case, server) -> None:
     kind, stream = case
     server.script(Turn(text="Sunny.", usage=USAGE), Turn(error=HttpError(401)))
-    run(models.chat_model(kind, server, stream))
+    run(models.ask(models.chat_model(kind, server, stream)))
     with pytest.raises(Exception, match="401"):
-        run(models.chat_model(kind, server, stream))
+        run(models.ask(models.chat_model(kind, server, stream)))
 
     metrics = traced.metric_reader.get_metrics_data()
     exported = encode_spans(traced.spans()).SerializeToString()
@@ -256,7 +222,7 @@ def test_captured_output_carries_the_providers_finish_reason(capture, case, serv
     server.script(Turn(tool_calls=(WEATHER_CALL,), finish_reason=tool_reason, usage=USAGE))
     capture.instrument(capture_content="SPAN_ONLY")
 
-    run(models.chat_model(kind, server, stream))
+    run(models.ask(models.chat_model(kind, server, stream)))
 
     [span] = capture.traced.spans()
     [message] = json.loads(span.attributes["gen_ai.output.messages"])

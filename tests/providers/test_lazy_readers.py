@@ -36,31 +36,38 @@ def run(script: str) -> str:
 
 
 def test_instrument_imports_no_provider_sdk() -> None:
-    assert run(
-        """
+    assert (
+        run(
+            """
         before = {m for m in ("anthropic", "xai_sdk", "ollama", "google.genai") if m in sys.modules}
         instrumentor.instrument(tracer_provider=TracerProvider())
         after = {m for m in ("anthropic", "xai_sdk", "ollama", "google.genai") if m in sys.modules}
         print(sorted(before), sorted(after))
         """
-    ) == "[] []"
+        )
+        == "[] []"
+    )
 
 
 def test_an_sdk_imported_after_instrument_is_read_until_uninstrument() -> None:
-    assert run(
-        """
+    assert (
+        run(
+            """
         instrumentor.instrument(tracer_provider=TracerProvider())
         import anthropic
         print(read("anthropic"), end=" ")
         instrumentor.uninstrument()
         print(read("anthropic"))
         """
-    ) == "True False"
+        )
+        == "True False"
+    )
 
 
 def test_an_sdk_imported_after_uninstrument_is_left_alone() -> None:
-    assert run(
-        """
+    assert (
+        run(
+            """
         instrumentor.instrument(tracer_provider=TracerProvider())
         instrumentor.uninstrument()
         import anthropic
@@ -68,4 +75,6 @@ def test_an_sdk_imported_after_uninstrument_is_left_alone() -> None:
         instrumentor.instrument(tracer_provider=TracerProvider())
         print(read("anthropic"))
         """
-    ) == "False True"
+        )
+        == "False True"
+    )

@@ -72,6 +72,8 @@ FINISH_ERROR: Final = "error"
 SERVER_ADDRESS: Final = "server.address"
 SERVER_PORT: Final = "server.port"
 HTTP_RESPONSE_STATUS_CODE: Final = "http.response.status_code"
+# The status code (an int) of a failed call made over gRPC.
+RPC_GRPC_STATUS_CODE: Final = "rpc.grpc.status_code"
 # otelscope's own: how many HTTP requests the provider's SDK sent for one model
 # call, retries included (1 when nothing was retried).
 REQUEST_ATTEMPTS: Final = "otelscope.request.attempts"

@@ -78,7 +78,8 @@ def traced_model_call(telemetry: Telemetry, reader: ChatReader) -> Callable[[Mod
     def end(operation: ChatOperation, response: Any) -> Any:
         if inspect.isasyncgen(response):
             stream = cast(AsyncGenerator[Any, None], response)
-            return traced_stream(stream, operation, ChatStream(operation, reader, telemetry))
+            observer = ChatStream(operation, reader, telemetry)
+            return traced_stream(stream, operation, observer, serving=operation)
         finish_chat(telemetry, reader, operation, response)
         return response
 

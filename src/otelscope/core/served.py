@@ -17,14 +17,17 @@ The rules:
    user's own model class) costs nothing more.
 2. An SDK observer that finds no record (the SDK used outside a traced model
    call, or before instrumentation) does nothing at all.
-3. A streamed response is bound to the record when the SDK returns the
-   stream, so its chunks reach the right call wherever they are read.
+3. A streamed model call is the current one again around each step of its
+   stream (``otelscope.core.streams``), for SDKs that send their request
+   only when the stream is first read; a stream the SDK returned is bound to
+   its call, so its chunks reach the right call wherever they are read.
 4. What the provider reported wins over what AgentScope's response says; a
    field the provider did not report keeps AgentScope's value.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import NamedTuple, Protocol
@@ -54,27 +57,44 @@ class StreamedResult(Protocol):
     def result(self) -> ServedResult: ...
 
 
+# Attempts are rare next to everything else a call does: one lock serves all.
+_counting = threading.Lock()
+
+
 class Served:
     """The facts an SDK reported for one model call: the endpoint and count of
     its HTTP attempts, the request as sent, the response as served, and the
-    HTTP status of the last failure."""
+    status of the last failure (HTTP's, or the one ``status_key`` names)."""
 
-    __slots__ = ("_request", "_response", "_stream", "address", "attempts", "http_status", "port")
+    __slots__ = (
+        "_request",
+        "_response",
+        "_stream",
+        "address",
+        "attempts",
+        "port",
+        "status",
+        "status_key",
+    )
 
     def __init__(self) -> None:
         self.attempts = 0
         self.address: str | None = None
         self.port: int | None = None
-        self.http_status: int | None = None
+        self.status: int | None = None
+        self.status_key: str = conv.HTTP_RESPONSE_STATUS_CODE
         self._request: dict[str, AttributeValue] = {}
         self._response: ServedResult | None = None
         self._stream: StreamedResult | None = None
 
     def attempt(self, address: str | None, port: int | None) -> None:
-        """One HTTP request is being sent to ``address:port``."""
-        self.attempts += 1
-        self.address = address
-        self.port = port
+        """One HTTP request is being sent to ``address:port``. Batches of one
+        call may be sent from worker threads (2.x embeddings): the count is
+        taken under a lock."""
+        with _counting:
+            self.attempts += 1
+            self.address = address
+            self.port = port
 
     def requested(self, attributes: Mapping[str, AttributeValue]) -> None:
         """Request attributes read from what the SDK was asked to send."""
@@ -88,8 +108,11 @@ class Served:
         """A streamed response, read as it goes."""
         self._response, self._stream = None, stream
 
-    def failed_with_status(self, status: int) -> None:
-        self.http_status = status
+    def failed_with_status(self, status: int, key: str = conv.HTTP_RESPONSE_STATUS_CODE) -> None:
+        """The status of a failed attempt, recorded under ``key``: an SDK that
+        does not speak HTTP (gRPC) names its own status attribute."""
+        self.status = status
+        self.status_key = key
 
     def result(self) -> ServedResult | None:
         if self._stream is not None:
@@ -98,7 +121,7 @@ class Served:
 
     def attributes(self, failed: bool) -> dict[str, AttributeValue]:
         """Span attributes of the request side: the request as sent, the
-        endpoint, the attempts, and the HTTP status if the call failed."""
+        endpoint, the attempts, and the status if the call failed."""
         found = dict(self._request)
         if self.address is not None:
             found[conv.SERVER_ADDRESS] = self.address
@@ -106,8 +129,8 @@ class Served:
             found[conv.SERVER_PORT] = self.port
         if self.attempts:
             found[conv.REQUEST_ATTEMPTS] = self.attempts
-        if failed and self.http_status is not None:
-            found[conv.HTTP_RESPONSE_STATUS_CODE] = self.http_status
+        if failed and self.status is not None:
+            found[self.status_key] = self.status
         return found
 
 

@@ -32,6 +32,7 @@ from otelscope.core import calls
 from otelscope.core.calls import AgentCall
 from otelscope.core.guard import report_internal_error
 from otelscope.core.operation import Operation
+from otelscope.core.served import ServedBy, enter_serving, leave_serving
 
 T = TypeVar("T")
 T_contra = TypeVar("T_contra", contravariant=True)
@@ -94,15 +95,21 @@ def traced_stream(
     source: AsyncGenerator[T, None],
     operation: Operation,
     observer: StreamObserver[T],
+    *,
     call: AgentCall | None = None,
     also: AbstractContextManager[object] | None = None,
+    serving: ServedBy | None = None,
 ) -> AsyncGenerator[T, None]:
     """Yield every item of ``source`` unchanged, reporting to ``observer``.
     ``also`` is a further context to enter around each step (one instance,
     entered again for every step), for per-call state the source's code must
-    see."""
+    see. ``serving`` is the model call that the provider's SDK, reading its
+    stream inside the source, reports to (``otelscope.core.served``): some
+    SDKs send their request only when the stream is first read."""
     unread = _Unread()
-    stream = _traced_steps(source, observer, unread, operation=operation, call=call, also=also)
+    stream = _traced_steps(
+        source, observer, unread, operation=operation, call=call, also=also, serving=serving
+    )
     unread.report_closed_if_dropped(stream, observer)
     return stream
 
@@ -143,6 +150,7 @@ async def _traced_steps(
     operation: Operation,
     call: AgentCall | None,
     also: AbstractContextManager[object] | None,
+    serving: ServedBy | None,
 ) -> AsyncGenerator[T, None]:
     unread.started()
     context = operation.context
@@ -155,6 +163,7 @@ async def _traced_steps(
             try:
                 token = otel_context.attach(context)
                 call_token = calls.enter_call(call) if call is not None else None
+                serving_token = enter_serving(serving) if serving is not None else None
                 try:
                     if also is None:
                         item = await step()
@@ -162,6 +171,8 @@ async def _traced_steps(
                         with also:
                             item = await step()
                 finally:
+                    if serving_token is not None:
+                        leave_serving(serving_token)
                     if call_token is not None:
                         calls.leave_call(call_token)
                     otel_context.detach(token)

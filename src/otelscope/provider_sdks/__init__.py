@@ -21,6 +21,10 @@ from otelscope.core.patching import Patches
 
 # The SDK each module reads, by the SDK's import name.
 _READERS = {
+    "xai_sdk": "otelscope.provider_sdks.xai_sdk",
+    "google.genai": "otelscope.provider_sdks.google_genai_sdk",
+    "ollama": "otelscope.provider_sdks.ollama_sdk",
+    "dashscope": "otelscope.provider_sdks.dashscope_sdk",
     "openai": "otelscope.provider_sdks.openai_sdk",
     "anthropic": "otelscope.provider_sdks.anthropic_sdk",
 }
