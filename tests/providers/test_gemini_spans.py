@@ -433,3 +433,26 @@ def test_each_candidate_is_read_across_chunks_in_index_order() -> None:
     generation.chunk({"candidates": [{"finishReason": "RECITATION"}]})
 
     assert generation.result().finish_reasons == ("content_filter", "tool_call")
+
+
+@pytest.mark.skipif(LINE != 1, reason="1.x's Gemini embedding class does not send its dimensions")
+def test_dimensions_the_request_did_not_ask_for_are_not_recorded(
+    traced, server, monkeypatch
+) -> None:
+    """1.x ``GeminiTextEmbedding`` is made with dimensions it never sends:
+    the span says what the request asked for, which is no dimension count."""
+    server.script(Turn(usage=Usage(input_tokens=4)))
+    model = gemini_models.embedding_model(server, monkeypatch)
+
+    run(model(["sunny"]))
+
+    [request] = server.requests_for(BATCH_EMBED)
+    assert "outputDimensionality" not in request.json()["requests"][0]
+    span = the_span(traced.spans(), f"embeddings {ASKED_MODEL}")
+    expected = embeddings_sent(server)
+    del expected["gen_ai.embeddings.dimension.count"]
+    assert dict(span.attributes) == {
+        **expected,
+        "gen_ai.usage.input_tokens": 4,
+        "otelscope.request.attempts": 1,
+    }

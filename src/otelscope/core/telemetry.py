@@ -195,12 +195,17 @@ _RESULT_KEYS = tuple(_RESULT_ATTRIBUTES[name] for name in ServedResult._fields)
 class EmbeddingsOperation(ModelOperation):
     """An embedding call; keeps its metric attributes and reported usage."""
 
-    __slots__ = ("input_tokens", "metric_attributes", "response_model")
+    __slots__ = ("dimensions", "input_tokens", "metric_attributes", "response_model")
 
-    def __init__(self, span: Span, metric_attributes: dict[str, AttributeValue]) -> None:
+    def __init__(
+        self, span: Span, metric_attributes: dict[str, AttributeValue], dimensions: int | None
+    ) -> None:
         super().__init__(span)
         self.metric_attributes = metric_attributes
         self._served: Served | None = None
+        # The model object's dimensions: recorded only if no SDK reported
+        # the request, whose own dimensions (or none) are what was asked for.
+        self.dimensions = dimensions
         self.input_tokens: int | None = None
         self.response_model: str | None = None
 
@@ -220,6 +225,11 @@ class EmbeddingsOperation(ModelOperation):
             }
         )
         self.stop()
+
+    def _end(self, error_type: str | None) -> None:
+        if self._served is None and self.dimensions is not None:
+            self.span.set_attribute(conv.EMBEDDINGS_DIMENSION_COUNT, self.dimensions)
+        super()._end(error_type)
 
 
 class Telemetry:
@@ -408,10 +418,9 @@ class Telemetry:
         }
         _put(metric_attributes, conv.REQUEST_MODEL, request.model)
         attributes = _in_conversation(dict(metric_attributes), _conversation_here())
-        _put(attributes, conv.EMBEDDINGS_DIMENSION_COUNT, request.dimensions)
         name = f"{conv.OP_EMBEDDINGS} {request.model}" if request.model else conv.OP_EMBEDDINGS
         span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
-        operation = EmbeddingsOperation(span, metric_attributes)
+        operation = EmbeddingsOperation(span, metric_attributes, request.dimensions)
         operation.on_end = self._embeddings_ended
         return operation
 
