@@ -21,6 +21,7 @@ from tests.providers.fake_server import FakeServer, Turn, send_sse
 TEXT_GENERATION_PATH = "/api/v1/services/aigc/text-generation/generation"
 MULTIMODAL_GENERATION_PATH = "/api/v1/services/aigc/multimodal-generation/generation"
 TEXT_EMBEDDING_PATH = "/api/v1/services/embeddings/text-embedding/text-embedding"
+MULTIMODAL_EMBEDDING_PATH = "/api/v1/services/embeddings/multimodal-embedding/multimodal-embedding"
 
 # The ``code`` of DashScope's error bodies for the usual statuses.
 ERROR_CODES = {
@@ -47,6 +48,7 @@ class FakeDashScope(FakeServer):
                 ("POST", TEXT_GENERATION_PATH, self._text_generation),
                 ("POST", MULTIMODAL_GENERATION_PATH, self._multimodal_generation),
                 ("POST", TEXT_EMBEDDING_PATH, self._text_embedding),
+                ("POST", MULTIMODAL_EMBEDDING_PATH, self._multimodal_embedding),
             ]
         )
 
@@ -85,6 +87,26 @@ class FakeDashScope(FakeServer):
                 "usage": {"total_tokens": turn.usage.input_tokens},
                 "request_id": turn.response_id,
             }
+        )
+
+    async def _multimodal_embedding(self, request: web.Request) -> web.StreamResponse:
+        """Text contents only: their tokens are ``input_tokens``; an image's
+        would be ``image_tokens`` (``turn.usage.cache_read_tokens`` here)."""
+        body = await request.json()
+        turn = self.next_turn()
+        if turn.error is not None:
+            return error_response(turn)
+        contents = body["input"]["contents"]
+        dimension = (body.get("parameters") or {}).get("dimension") or 4
+        vectors = [
+            {"index": i, "embedding": [0.5] * dimension, "type": "text"}
+            for i in range(len(contents))
+        ]
+        usage = {"input_tokens": turn.usage.input_tokens}
+        if turn.usage.cache_read_tokens is not None:
+            usage["image_tokens"] = turn.usage.cache_read_tokens
+        return web.json_response(
+            {"output": {"embeddings": vectors}, "usage": usage, "request_id": turn.response_id}
         )
 
 
@@ -175,6 +197,7 @@ def chunks(turn: Turn, multimodal: bool, incremental: bool) -> list[dict[str, An
 
 
 __all__ = [
+    "MULTIMODAL_EMBEDDING_PATH",
     "MULTIMODAL_GENERATION_PATH",
     "TEXT_EMBEDDING_PATH",
     "TEXT_GENERATION_PATH",

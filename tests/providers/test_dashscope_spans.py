@@ -27,6 +27,7 @@ from opentelemetry.trace import StatusCode
 from otelscope.provider_sdks import dashscope_sdk
 from tests.providers import models
 from tests.providers.dashscope_server import (
+    MULTIMODAL_EMBEDDING_PATH,
     MULTIMODAL_GENERATION_PATH,
     TEXT_EMBEDDING_PATH,
     TEXT_GENERATION_PATH,
@@ -457,3 +458,29 @@ def test_the_key_planted_in_the_embedding_class_is_in_no_exported_byte(traced, s
         embedding_call(["sunny"])
 
     assert_key_not_exported(traced, server)
+
+
+@pytest.mark.skipif(LINE != 1, reason="DashScopeMultiModalEmbedding is AgentScope 1.x's")
+def test_a_multimodal_embedding_call_records_text_and_image_tokens_as_input(traced, server) -> None:
+    from agentscope.embedding import DashScopeMultiModalEmbedding
+    from agentscope.message import TextBlock
+
+    # Nine text tokens and five image tokens, as the service counts them.
+    server.script(Turn(usage=Usage(input_tokens=9, cache_read_tokens=5)))
+    model = DashScopeMultiModalEmbedding(FAKE_KEY, ASKED_MODEL, dimensions=DIMENSIONS)
+
+    response = run(model([TextBlock(type="text", text="sunny")]))
+
+    assert len(response.embeddings) == 1
+    # AgentScope never sends the dimensions this class is made with, so the
+    # span records none: it says what the request asked for.
+    [request] = server.requests_to(MULTIMODAL_EMBEDDING_PATH)
+    assert "dimension" not in (request.json().get("parameters") or {})
+    expected = common_embedding(server)
+    del expected["gen_ai.embeddings.dimension.count"]
+    [span] = traced.spans()
+    assert dict(span.attributes) == {
+        **expected,
+        "gen_ai.usage.input_tokens": 9 + 5,
+        "otelscope.request.attempts": 1,
+    }

@@ -105,6 +105,8 @@ def endpoint_for(path: str) -> Endpoint | None:
         return _GENERATION
     if path.endswith("/text-embedding/text-embedding"):
         return _TEXT_EMBEDDING
+    if path.endswith("/multimodal-embedding/multimodal-embedding"):
+        return _MULTIMODAL_EMBEDDING
     return None
 
 
@@ -304,7 +306,7 @@ def _usage_of(usage: Any) -> dict[str, int | None]:
     }
 
 
-# -- text embedding -----------------------------------------------------------------
+# -- embeddings ---------------------------------------------------------------------
 
 
 def embedding_request(model: Any, parameters: Mapping[str, Any]) -> dict[str, AttributeValue]:
@@ -338,5 +340,22 @@ class EmbeddingResponses:
         )
 
 
+class MultimodalEmbeddingResponses(EmbeddingResponses):
+    """A multimodal embedding's response: its usage counts text and image
+    tokens apart; the input is both."""
+
+    __slots__ = ()
+
+    def result(self) -> ServedResult:
+        usage = field(self._response, "usage")
+        counts = [integer(field(usage, key)) for key in ("input_tokens", "image_tokens")]
+        known = [count for count in counts if count is not None]
+        return ServedResult(
+            response_id=text(field(self._response, "request_id")),
+            input_tokens=sum(known) if known else None,
+        )
+
+
 _GENERATION = Endpoint(generation_request, GenerationResponses)
 _TEXT_EMBEDDING = Endpoint(embedding_request, EmbeddingResponses)
+_MULTIMODAL_EMBEDDING = Endpoint(embedding_request, MultimodalEmbeddingResponses)
