@@ -37,8 +37,8 @@ from otelscope.core.patching import Patches
 from otelscope.core.served import Served, ServedResult, current
 from otelscope.core.values import field, integer, text
 from otelscope.provider_sdks import request_attributes as attrs
+from otelscope.provider_sdks.passing import port_of
 
-_DEFAULT_PORTS = {"https": 443, "http": 80}
 _OK = 200
 
 # The conventions' names for DashScope's finish reasons; others are kept as
@@ -143,7 +143,7 @@ def _prepare(served: Served, http_request: Any) -> _Request | None:
         parameters = getattr(data, "parameters", None)
         parameters = parameters if isinstance(parameters, Mapping) else {}
         served.requested(endpoint.request(getattr(data, "model", None), parameters))
-        port = url.port if url.port is not None else _DEFAULT_PORTS.get(url.scheme)
+        port = port_of(url.scheme, url.port)
         request = _Request(served, url.hostname or None, port, endpoint.responses())
         # Streamed or not, what was served is read from the responses that
         # pass; the last request of the call wins (AgentScope's retries).
@@ -310,14 +310,7 @@ def _usage_of(usage: Any) -> dict[str, int | None]:
 
 
 def embedding_request(model: Any, parameters: Mapping[str, Any]) -> dict[str, AttributeValue]:
-    found: dict[str, AttributeValue] = {}
-    name = text(model)
-    if name is not None:
-        found[conv.REQUEST_MODEL] = name
-    dimensions = integer(parameters.get("dimension"))
-    if dimensions is not None:
-        found[conv.EMBEDDINGS_DIMENSION_COUNT] = dimensions
-    return found
+    return attrs.embedding(model, parameters.get("dimension"))
 
 
 class EmbeddingResponses:

@@ -23,7 +23,7 @@ Both report to the traced model call that is running
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -35,9 +35,12 @@ from otelscope.core.patching import Patches
 from otelscope.core.served import Served, ServedResult, current
 from otelscope.core.values import integer, text
 from otelscope.provider_sdks import request_attributes as attrs
-from otelscope.provider_sdks.stainless import ChunkReader
-
-_DEFAULT_PORTS = {"https": 443, "http": 80}
+from otelscope.provider_sdks.passing import (
+    ChunkReader,
+    port_of,
+    read_while_passing,
+    read_while_passing_sync,
+)
 
 # The conventions' names for Gemini's finish reasons; others are kept as sent.
 _FINISH_REASONS = {
@@ -120,8 +123,7 @@ def _counting_async_attempts(original: Callable[..., Any]) -> Callable[..., Any]
 
 def _note_attempt(served: Served, http_request: Any) -> None:
     url = urlsplit(str(http_request.url))
-    port = url.port if url.port is not None else _DEFAULT_PORTS.get(url.scheme)
-    served.attempt(url.hostname or None, port)
+    served.attempt(url.hostname or None, port_of(url.scheme, url.port))
 
 
 # -- calls ------------------------------------------------------------------------
@@ -222,26 +224,14 @@ def _sync(response: Any, reader: ChunkReader) -> None:
     segments = response.segments
     # An attribute of the instance wins over the method: the response object
     # stays the SDK's own, and its chunks pass through the reader.
-    response.segments = lambda: _passing(segments(), reader)
+    response.segments = lambda: read_while_passing_sync(segments(), reader)
 
 
 def _async(response: Any, reader: ChunkReader) -> None:
     """Read an async stream's chunks: ``async for`` over the response calls
     ``self.async_segments()``, replaced on the instance as in ``_sync``."""
     segments = response.async_segments
-    response.async_segments = lambda: _passing_async(segments(), reader)
-
-
-def _passing(source: Iterator[Any], reader: ChunkReader) -> Iterator[Any]:
-    for chunk in source:
-        safely("reading a streamed google-genai chunk", reader.chunk, chunk)
-        yield chunk
-
-
-async def _passing_async(source: AsyncIterator[Any], reader: ChunkReader) -> AsyncIterator[Any]:
-    async for chunk in source:
-        safely("reading a streamed google-genai chunk", reader.chunk, chunk)
-        yield chunk
+    response.async_segments = lambda: read_while_passing(segments(), reader)
 
 
 # -- generation -------------------------------------------------------------------
@@ -344,16 +334,10 @@ def generation_usage(usage: Mapping[str, Any]) -> dict[str, int | None]:
 
 
 def embeddings_request(body: Mapping[str, Any], model: str | None) -> dict[str, AttributeValue]:
-    found: dict[str, AttributeValue] = {}
-    if model is not None:
-        found[conv.REQUEST_MODEL] = model
     # A batch asks each of its requests for the same dimensions.
     requests = _list(body.get("requests"))
     first = _mapping(requests[0]) if requests else body
-    dimensions = integer(first.get("outputDimensionality"))
-    if dimensions is not None:
-        found[conv.EMBEDDINGS_DIMENSION_COUNT] = dimensions
-    return found
+    return attrs.embedding(model, first.get("outputDimensionality"))
 
 
 class Embeddings:

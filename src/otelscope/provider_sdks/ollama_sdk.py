@@ -26,9 +26,7 @@ from otelscope.core.patching import Patches
 from otelscope.core.served import Served, ServedResult, current
 from otelscope.core.values import integer, text
 from otelscope.provider_sdks import request_attributes as attrs
-from otelscope.provider_sdks.stainless import ChunkReader
-
-_DEFAULT_PORTS = {"https": 443, "http": 80}
+from otelscope.provider_sdks.passing import ChunkReader, port_of
 
 # The conventions' names for Ollama's ``done_reason``; others are kept as sent.
 _FINISH_REASONS = {"stop": conv.FINISH_STOP, "length": conv.FINISH_LENGTH}
@@ -108,8 +106,7 @@ def _host_and_port(client: Any) -> tuple[str | None, int | None]:
     # The httpx client's base URL, from the ``host`` the Ollama client was
     # given; httpx leaves a scheme's default port out of it.
     url = client._client.base_url
-    port = url.port if isinstance(url.port, int) else _DEFAULT_PORTS.get(str(url.scheme))
-    return str(url.host) or None, port
+    return str(url.host) or None, port_of(str(url.scheme), url.port)
 
 
 def _note_status(served: Served, error: BaseException) -> None:
@@ -224,14 +221,7 @@ class ChatChunks:
 
 
 def embed_request(body: Mapping[str, Any]) -> dict[str, AttributeValue]:
-    found: dict[str, AttributeValue] = {}
-    model = text(body.get("model"))
-    if model is not None:
-        found[conv.REQUEST_MODEL] = model
-    dimensions = integer(body.get("dimensions"))
-    if dimensions is not None:
-        found[conv.EMBEDDINGS_DIMENSION_COUNT] = dimensions
-    return found
+    return attrs.embedding(body.get("model"), body.get("dimensions"))
 
 
 def embed_response(response: Any) -> ServedResult:

@@ -217,17 +217,7 @@ class ResponsesEvents:
 
 
 def embeddings_request(body: Mapping[str, Any]) -> dict[str, AttributeValue]:
-    found: dict[str, AttributeValue] = {}
-    model = text(body.get("model"))
-    if model is not None:
-        found[conv.REQUEST_MODEL] = model
-    dimensions = integer(body.get("dimensions"))
-    if dimensions is not None:
-        found[conv.EMBEDDINGS_DIMENSION_COUNT] = dimensions
-    encoding = text(body.get("encoding_format"))
-    if encoding is not None:
-        found[conv.REQUEST_ENCODING_FORMATS] = (encoding,)
-    return found
+    return attrs.embedding(body.get("model"), body.get("dimensions"), body.get("encoding_format"))
 
 
 def embeddings_response(response: Any) -> ServedResult:

@@ -35,6 +35,17 @@ def sampling(
     return {key: value for key, value in values.items() if value is not None}
 
 
+def embedding(model: Any, dimensions: Any, encoding: Any = None) -> dict[str, AttributeValue]:
+    """An embeddings request: the model, the dimensions asked for and the
+    encoding format, those that are known."""
+    values: dict[str, AttributeValue | None] = {
+        conv.REQUEST_MODEL: text(model),
+        conv.EMBEDDINGS_DIMENSION_COUNT: integer(dimensions),
+        conv.REQUEST_ENCODING_FORMATS: (encoding,) if text(encoding) else None,
+    }
+    return {key: value for key, value in values.items() if value is not None}
+
+
 def stop_sequences(stop: Any) -> tuple[str, ...] | None:
     if isinstance(stop, str):
         return (stop,)

@@ -15,25 +15,16 @@ says which endpoints it reads (``Endpoint``), by the request's path.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from types import ModuleType
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 from opentelemetry.util.types import AttributeValue
 
 from otelscope.core.guard import report_internal_error, safely
 from otelscope.core.patching import Patches
 from otelscope.core.served import Served, ServedResult, current
-
-_DEFAULT_PORTS = {"https": 443, "http": 80}
-
-
-class ChunkReader(Protocol):
-    """Reads a streamed response chunk by chunk."""
-
-    def chunk(self, chunk: Any) -> None: ...
-
-    def result(self) -> ServedResult: ...
+from otelscope.provider_sdks.passing import ChunkReader, port_of, read_while_passing
 
 
 class Endpoint(NamedTuple):
@@ -66,9 +57,7 @@ def _counting_attempts(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def _note_attempt(served: Served, request: Any) -> None:
     url = request.url
-    scheme = str(url.scheme)
-    port = url.port if isinstance(url.port, int) else _DEFAULT_PORTS.get(scheme)
-    served.attempt(str(url.host) or None, port)
+    served.attempt(str(url.host) or None, port_of(str(url.scheme), url.port))
 
 
 def _observing(endpoint_for: EndpointFor) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -121,16 +110,5 @@ def _observe(served: Served, endpoint: Endpoint, response: Any) -> Any:
     # the way, so the stream object AgentScope holds stays the SDK's own.
     reader = endpoint.stream()
     served.streaming(reader)
-    response._iterator = _read_while_passing(iterator, reader)
+    response._iterator = read_while_passing(iterator, reader)
     return response
-
-
-async def _read_while_passing(
-    source: AsyncIterator[Any], reader: ChunkReader
-) -> AsyncIterator[Any]:
-    async for chunk in source:
-        try:
-            reader.chunk(chunk)
-        except Exception:
-            report_internal_error("reading a streamed SDK chunk")
-        yield chunk
