@@ -3,6 +3,13 @@
 from otelscope.core.content import CaptureMode
 from otelscope.core.conversation import conversation
 from otelscope.instrumentor import AgentScopeInstrumentor
+from otelscope.protocols.mcp_server import MCPServerInstrumentor
 from otelscope.version import __version__
 
-__all__ = ["AgentScopeInstrumentor", "CaptureMode", "__version__", "conversation"]
+__all__ = [
+    "AgentScopeInstrumentor",
+    "CaptureMode",
+    "MCPServerInstrumentor",
+    "__version__",
+    "conversation",
+]

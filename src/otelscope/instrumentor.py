@@ -12,7 +12,7 @@ from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-de
     BaseInstrumentor,
 )
 
-from otelscope import provider_sdks
+from otelscope import protocols, provider_sdks
 from otelscope.core.attachment import AgentAttachments
 from otelscope.core.content import content_policy
 from otelscope.core.guard import report_internal_error
@@ -85,6 +85,8 @@ class AgentScopeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             self._attachments = _install_adapter(agentscope_major_version(), telemetry, patches)
             # Below AgentScope: what the provider served, read in its SDK.
             provider_sdks.install(patches)
+            # Across processes: MCP and A2A, read in their SDKs.
+            protocols.install(patches)
         except Exception:
             # A half-installed instrumentation is worse than none.
             report_internal_error("instrumenting AgentScope")

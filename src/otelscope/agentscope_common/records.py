@@ -4,8 +4,10 @@ attribute, how a toolkit describes a tool, how a tool call ends)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from opentelemetry.util.types import AttributeValue
 
 from otelscope.agentscope_common.messages import tool_arguments, tool_output
 from otelscope.core.providers import provider_for_class
@@ -28,10 +30,16 @@ def embeddings_result(response: Any) -> EmbeddingsResult:
     )
 
 
-def tool_info(toolkit: Any, tool_call: Any, describe: Callable[[Any, str], str | None]) -> ToolInfo:
+# A line's reading of a registered tool: its description, and where another
+# process serves it (``otelscope.agentscope_common.mcp_endpoints``).
+ToolFacts = tuple[str | None, Mapping[str, AttributeValue] | None]
+
+
+def tool_info(toolkit: Any, tool_call: Any, describe: Callable[[Any, str], ToolFacts]) -> ToolInfo:
     name = text(field(tool_call, "name")) or "unknown_tool"
+    description, endpoint = describe(toolkit, name)
     return ToolInfo(
-        name=name, call_id=text(field(tool_call, "id")), description=describe(toolkit, name)
+        name=name, call_id=text(field(tool_call, "id")), description=description, endpoint=endpoint
     )
 
 
@@ -42,7 +50,7 @@ class ToolReader:
 
     def __init__(
         self,
-        describe: Callable[[Any, str], str | None],
+        describe: Callable[[Any, str], ToolFacts],
         outcome: Callable[[Any], ToolOutcome | None],
     ) -> None:
         self._describe = describe

@@ -2,7 +2,8 @@
 
 Where each span comes from:
 
-- ``invoke_agent``: ``AgentBase.__call__`` (``agent_call``)
+- ``invoke_agent``: ``AgentBase.__call__`` (``agent_call``); an ``A2AAgent``'s
+  is a CLIENT span the A2A client reports to (``a2a_agents``)
 - ``react step``: ``ReActAgent._reasoning`` and ``_acting``, and
   ``_summarizing``, the answer forced after ``max_iters`` (``react_rounds``)
 - ``chat``: every model class's own ``__call__`` (``model_calls``)
@@ -29,6 +30,7 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     from otelscope.agentscope_v1 import (
         embedding_calls,
         formatting,
+        mcp_tools,
         model_calls,
         tool_calls,
         workflows,
@@ -42,6 +44,7 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     # The answer forced after `max_iters` is a round of its own, as on 2.x.
     patches.wrap(ReActAgent, "_summarizing", traced_reasoning(telemetry))
     tool_calls.install(telemetry, patches)
+    mcp_tools.install(patches)
     model_calls.install(telemetry, patches)
     formatting.install(patches)
     embedding_calls.install(telemetry, patches)

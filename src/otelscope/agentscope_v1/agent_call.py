@@ -13,6 +13,7 @@ from typing import Any
 
 from otelscope.agentscope_common.messages import to_messages
 from otelscope.agentscope_v1 import readers
+from otelscope.agentscope_v1.a2a_agents import REMOTE_AGENTS
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
 from otelscope.core import calls
 from otelscope.core import conventions as conv
@@ -32,8 +33,10 @@ def traced_agent_call(telemetry: Telemetry) -> Callable[[AgentCallMethod], Agent
             if call is None:
                 return await original(self, *args, **kwargs)
             requests_before = cancel_requests()
+            # An agent in another process (A2A): its protocol's SDK reports to it.
+            remote = call.operation if isinstance(self, REMOTE_AGENTS) else None
             try:
-                with step_scope(call.operation, call), native_tracing_off():
+                with step_scope(call.operation, call, remote=remote), native_tracing_off():
                     result = await original(self, *args, **kwargs)
             except BaseException as error:
                 _end(telemetry, call, error)

@@ -12,6 +12,7 @@ from typing import Any
 
 from otelscope.agentscope_common import records
 from otelscope.agentscope_common.messages import items_of
+from otelscope.agentscope_v1 import a2a_agents, mcp_tools
 from otelscope.core.guard import report_internal_error
 from otelscope.core.providers import provider_for_class
 from otelscope.core.served import ServedResult
@@ -23,11 +24,13 @@ from otelscope.core.telemetry import (
     EmbeddingsResult,
     Formatting,
 )
-from otelscope.core.tool_call import ToolOutcome
+from otelscope.core.tool_call import WATCHED_ATTRIBUTE, ToolOutcome
 from otelscope.core.values import field, integer, number, text
 
 
 def agent_info(agent: Any) -> AgentInfo:
+    if isinstance(agent, a2a_agents.REMOTE_AGENTS):
+        return a2a_agents.agent_info(agent, run_id())
     model = getattr(agent, "model", None)
     return AgentInfo(
         name=text(getattr(agent, "name", None)) or type(agent).__name__,
@@ -183,10 +186,17 @@ def tool_group_active(toolkit: Any, registered: Any) -> bool:
     return getattr(found, "active", True) is not False
 
 
-def tool_description(toolkit: Any, name: str) -> str | None:
+def tool_facts(toolkit: Any, name: str) -> records.ToolFacts:
+    """The registered tool's description, and its MCP server's endpoint."""
     tools = getattr(toolkit, "tools", None)
     registered = tools.get(name) if isinstance(tools, Mapping) else None
     schema = getattr(registered, "json_schema", None)
     function = schema.get("function") if isinstance(schema, Mapping) else None
     description = function.get("description") if isinstance(function, Mapping) else None
-    return text(description)
+    # The function registered, inside otelscope's failure watcher if it is one.
+    tool = getattr(registered, "original_func", None)
+    tool = getattr(tool, WATCHED_ATTRIBUTE, tool)
+    # An MCP tool is the bound ``__call__`` of an ``MCPToolFunction``; a
+    # plain function costs no further look.
+    endpoint = mcp_tools.tool_endpoint(tool) if hasattr(tool, "__self__") else None
+    return text(description), endpoint

@@ -60,7 +60,11 @@ def traced_tool_call(
             absorbed = AbsorbedFailure()
             absorbed.refusal = watched.prepare(self, tool_call)
             try:
-                with step_scope(operation), native_tracing_off(), absorbing_into(absorbed):
+                with (
+                    step_scope(operation, remote=operation),
+                    native_tracing_off(),
+                    absorbing_into(absorbed),
+                ):
                     responses = await original(self, tool_call, *args, **kwargs)
             except BaseException as error:
                 safely("ending a failed execute_tool span", operation.fail, error)
@@ -68,7 +72,9 @@ def traced_tool_call(
             observer = ToolStream(operation, _READER, telemetry, absorbed)
             # Where Toolkit has middlewares (1.0.21), the tool body runs only
             # while the stream is iterated.
-            return traced_stream(responses, operation, observer, also=absorbing_into(absorbed))
+            return traced_stream(
+                responses, operation, observer, also=absorbing_into(absorbed), remote=operation
+            )
 
         return call_tool_function
 
@@ -127,4 +133,4 @@ _NOT_FOUND = "FunctionNotFoundError"
 _INACTIVE = "FunctionInactiveError"
 
 
-_READER = ToolReader(readers.tool_description, readers.tool_outcome)
+_READER = ToolReader(readers.tool_facts, readers.tool_outcome)

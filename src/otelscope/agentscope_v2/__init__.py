@@ -4,7 +4,8 @@ Where each span comes from:
 
 - ``invoke_agent``, ``react step``: otelscope's middleware (``middleware``),
   attached to an agent while ``Agent.reply`` / ``reply_stream`` runs
-  (``agent_reply``);
+  (``agent_reply``); for an agent reached over A2A, ``A2AAgent.reply`` /
+  ``reply_stream`` (``a2a_agents``);
 - ``chat``: ``ChatModelBase.__call__`` (``model_calls``);
 - ``execute_tool``: ``Toolkit.call_tool`` (``tool_calls``);
 - ``embeddings``: ``EmbeddingModelBase.__call__`` and its overrides
@@ -30,7 +31,7 @@ def install(telemetry: Telemetry, patches: Patches) -> AgentAttachments:
     from agentscope.model import ChatModelBase
     from agentscope.tool import Toolkit
 
-    from otelscope.agentscope_v2 import embedding_calls, middleware, workflows
+    from otelscope.agentscope_v2 import a2a_agents, embedding_calls, middleware, workflows
     from otelscope.agentscope_v2.agent_reply import (
         adopting_model_streams,
         held_reply,
@@ -49,4 +50,6 @@ def install(telemetry: Telemetry, patches: Patches) -> AgentAttachments:
     patches.wrap(Toolkit, "call_tool", traced_tool_call(telemetry))
     embedding_calls.install(telemetry, patches)
     workflows.install(telemetry, patches)
+    # Not an `Agent`, so not the middleware's: wrapped on its own class.
+    a2a_agents.install(telemetry, patches)
     return attachments

@@ -62,7 +62,9 @@ class OtelscopeMiddleware(MiddlewareBase):  # type: ignore[misc]
         inner = next_handler(**input_kwargs)
         if call is None:
             return inner
-        traced = traced_stream(inner, call.operation, _Reply(self._telemetry, call), call=call)
+        traced = traced_stream(
+            inner, call.operation, ReplyObserver(self._telemetry, call), call=call
+        )
         safely("adopting a reply stream", adopt_reply, agent, traced)
         return traced
 
@@ -108,7 +110,7 @@ class OtelscopeMiddleware(MiddlewareBase):  # type: ignore[misc]
         return traced_stream(inner, react_round.operation, _RoundPart(call, react_round))
 
 
-class _Reply:
+class ReplyObserver:
     """Ends the agent call with its reply stream."""
 
     __slots__ = ("_call", "_reply", "_telemetry")

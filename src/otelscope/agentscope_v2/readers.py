@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from otelscope.agentscope_common import records
+from otelscope.agentscope_v2 import mcp_tools
 from otelscope.core.providers import provider_for_class
 from otelscope.core.served import ServedResult
 from otelscope.core.telemetry import (
@@ -135,12 +136,14 @@ def is_interrupted_reply_end(event: Any) -> bool:
     return str(getattr(event, "finished_reason", "")) == _INTERRUPTED
 
 
-def tool_description(toolkit: Any, name: str) -> str | None:
-    for group in getattr(toolkit, "tool_groups", None) or ():
+def tool_facts(toolkit: Any, name: str) -> records.ToolFacts:
+    """The tool's description, and for an MCP tool its server's endpoint."""
+    groups = getattr(toolkit, "tool_groups", None) or ()
+    for group in groups:
         for tool in getattr(group, "tools", None) or ():
             if getattr(tool, "name", None) == name:
-                return text(getattr(tool, "description", None))
-    return None
+                return text(getattr(tool, "description", None)), None
+    return mcp_tools.mcp_tool_facts(groups, name)
 
 
 def _parameters(parameters: Any) -> dict[str, Any]:

@@ -29,11 +29,12 @@ def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
             chunks = original(self, tool_call, *args, **kwargs)
             if operation is None:
                 return chunks
-            return traced_stream(chunks, operation, ToolStream(operation, _READER, telemetry))
+            observer = ToolStream(operation, _READER, telemetry)
+            return traced_stream(chunks, operation, observer, remote=operation)
 
         return call_tool
 
     return wrap
 
 
-_READER = ToolReader(readers.tool_description, readers.tool_outcome)
+_READER = ToolReader(readers.tool_facts, readers.tool_outcome)

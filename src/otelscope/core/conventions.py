@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from typing import Final
 
+from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as _gen_ai
+from opentelemetry.semconv._incubating.attributes import jsonrpc_attributes as _jsonrpc
+from opentelemetry.semconv._incubating.attributes import mcp_attributes as _mcp
+from opentelemetry.semconv.attributes import network_attributes as _network
+
 # Operation names (`gen_ai.operation.name`).
 OP_INVOKE_AGENT: Final = "invoke_agent"
 OP_CHAT: Final = "chat"
@@ -28,6 +33,8 @@ PROVIDER_NAME: Final = "gen_ai.provider.name"
 CONVERSATION_ID: Final = "gen_ai.conversation.id"
 
 AGENT_NAME: Final = "gen_ai.agent.name"
+AGENT_DESCRIPTION: Final = _gen_ai.GEN_AI_AGENT_DESCRIPTION
+AGENT_VERSION: Final = _gen_ai.GEN_AI_AGENT_VERSION
 AGENT_ID: Final = "gen_ai.agent.id"
 
 REQUEST_MODEL: Final = "gen_ai.request.model"
@@ -145,3 +152,33 @@ ERROR_TYPE: Final = "error.type"
 ERROR_TYPE_CANCELLED: Final = "cancelled"
 # `error.type` of a tool whose failure the framework turned into a result.
 ERROR_TYPE_TOOL_ERROR: Final = "tool_error"
+
+# Model Context Protocol (the GenAI conventions' MCP page): on the
+# `execute_tool` span of a tool an MCP server runs.
+MCP_METHOD_NAME: Final = _mcp.MCP_METHOD_NAME
+MCP_METHOD_TOOLS_CALL: Final = "tools/call"
+MCP_PROTOCOL_VERSION: Final = _mcp.MCP_PROTOCOL_VERSION
+MCP_SESSION_ID: Final = _mcp.MCP_SESSION_ID
+JSONRPC_REQUEST_ID: Final = _jsonrpc.JSONRPC_REQUEST_ID
+NETWORK_TRANSPORT: Final = _network.NETWORK_TRANSPORT
+# `network.transport` of stdio (a pipe) and of HTTP.
+TRANSPORT_PIPE: Final = "pipe"
+TRANSPORT_TCP: Final = "tcp"
+RPC_RESPONSE_STATUS_CODE: Final = "rpc.response.status_code"
+
+# Agent2Agent protocol (the GenAI conventions' A2A page; not yet in the
+# semantic-conventions package): on the `invoke_agent` span of an agent
+# reached over A2A.
+A2A_METHOD_NAME: Final = "a2a.method.name"
+A2A_METHOD_SEND_MESSAGE: Final = "SendMessage"
+A2A_METHOD_SEND_STREAMING_MESSAGE: Final = "SendStreamingMessage"
+A2A_MESSAGE_ID: Final = "a2a.message.id"
+A2A_MESSAGE_REFERENCE_TASK_IDS: Final = "a2a.message.reference_task_ids"
+A2A_TASK_ID: Final = "a2a.task.id"
+A2A_TASK_STATE: Final = "a2a.task.state"
+A2A_TENANT: Final = "a2a.tenant"
+A2A_PROTOCOL_VERSION: Final = "a2a.protocol.version"
+# The task states after which the call counts as failed (`error.type` is the state).
+A2A_TASK_STATE_FAILED: Final = "TASK_STATE_FAILED"
+A2A_TASK_STATE_REJECTED: Final = "TASK_STATE_REJECTED"
+A2A_TASK_STATE_UNSPECIFIED: Final = "TASK_STATE_UNSPECIFIED"

@@ -18,6 +18,7 @@ from opentelemetry.util.types import AttributeValue
 
 from otelscope.core import conventions as conv
 from otelscope.core.guard import report_internal_error
+from otelscope.core.remote import Remote
 
 
 def error_type_of(error: BaseException) -> str:
@@ -37,9 +38,14 @@ class Operation:
     ``on_end`` (set by the span core) is told once, after the span ended,
     with the ``error.type`` it ended with (None for success): that is where
     metrics are recorded, so every path that ends a span records them too.
+
+    A call whose other side runs in another process (a tool an MCP server
+    runs, an A2A agent) keeps what the protocol's SDK reported about it
+    (``otelscope.core.remote``): set on the span as it ends, and a failure
+    reported inside the answer ends a call that would otherwise succeed.
     """
 
-    __slots__ = ("context", "ended", "on_end", "span", "started")
+    __slots__ = ("_remote", "context", "ended", "on_end", "span", "started")
 
     def __init__(self, span: Span) -> None:
         self.span = span
@@ -47,6 +53,17 @@ class Operation:
         self.ended = False
         self.on_end: Callable[[Operation, str | None], None] | None = None
         self.started = time.perf_counter()
+        self._remote: Remote | None = None
+
+    def remote_record(self) -> Remote:
+        """The record a protocol SDK reports to, made when it first does."""
+        if self._remote is None:
+            self._remote = Remote()
+        return self._remote
+
+    @property
+    def remote(self) -> Remote | None:
+        return self._remote
 
     def set(self, key: str, value: AttributeValue | None) -> None:
         """Set an attribute, skipping values that are unknown."""
@@ -70,8 +87,12 @@ class Operation:
         return time.perf_counter() - self.started
 
     def stop(self) -> None:
-        """End the span as a success."""
+        """End the span as a success, unless the other side reported a failure."""
         if self.ended:
+            return
+        remote = self._remote
+        if remote is not None and remote.failure is not None:
+            self.fail_as(*remote.failure)
             return
         self.ended = True
         self._end(None)
@@ -110,6 +131,9 @@ class Operation:
         self._end(conv.ERROR_TYPE_CANCELLED)
 
     def _end(self, error_type: str | None) -> None:
+        if self._remote is not None and self._remote.attributes:
+            # After any attribute set at the start: the remote side's word wins.
+            self.span.set_attributes(self._remote.attributes)
         # A span processor may raise from `end()` after the SDK ended the
         # span: the metric is still recorded, and the caller goes on to end
         # the enclosing spans instead of being cut short.

@@ -32,6 +32,7 @@ from otelscope.core import calls
 from otelscope.core.calls import AgentCall
 from otelscope.core.guard import report_internal_error
 from otelscope.core.operation import Operation
+from otelscope.core.remote import RemoteBy, enter_remote, leave_remote
 from otelscope.core.served import ServedBy, enter_serving, leave_serving
 
 T = TypeVar("T")
@@ -51,26 +52,29 @@ class StreamObserver(Protocol[T_contra]):
 
 
 class step_scope:
-    """Attach ``operation`` (and ``call``, if given, as the current call, and
-    ``also``, if given) for one synchronous or single-await stretch. A class,
-    not a generator-based context manager: it is entered around every traced
-    call."""
+    """Attach ``operation`` (and ``call``, if given, as the current call,
+    ``remote`` as the call a protocol SDK reports to, and ``also``, if given)
+    for one synchronous or single-await stretch. A class, not a
+    generator-based context manager: it is entered around every traced call."""
 
-    __slots__ = ("_also", "_call", "_call_token", "_context", "_token")
+    __slots__ = ("_also", "_call", "_call_token", "_context", "_remote", "_remote_token", "_token")
 
     def __init__(
         self,
         operation: Operation,
         call: AgentCall | None = None,
         also: AbstractContextManager[object] | None = None,
+        remote: RemoteBy | None = None,
     ) -> None:
         self._context = operation.context
         self._call = call
         self._also = also
+        self._remote = remote
 
     def __enter__(self) -> None:
         self._token = otel_context.attach(self._context)
         self._call_token = calls.enter_call(self._call) if self._call is not None else None
+        self._remote_token = enter_remote(self._remote) if self._remote is not None else None
         if self._also is not None:
             try:
                 self._also.__enter__()
@@ -86,6 +90,8 @@ class step_scope:
             self._leave()
 
     def _leave(self) -> None:
+        if self._remote_token is not None:
+            leave_remote(self._remote_token)
         if self._call_token is not None:
             calls.leave_call(self._call_token)
         otel_context.detach(self._token)
@@ -99,16 +105,26 @@ def traced_stream(
     call: AgentCall | None = None,
     also: AbstractContextManager[object] | None = None,
     serving: ServedBy | None = None,
+    remote: RemoteBy | None = None,
 ) -> AsyncGenerator[T, None]:
     """Yield every item of ``source`` unchanged, reporting to ``observer``.
     ``also`` is a further context to enter around each step (one instance,
     entered again for every step), for per-call state the source's code must
     see. ``serving`` is the model call that the provider's SDK, reading its
     stream inside the source, reports to (``otelscope.core.served``): some
-    SDKs send their request only when the stream is first read."""
+    SDKs send their request only when the stream is first read. ``remote``
+    is the tool or agent call that a protocol SDK (MCP, A2A) used inside the
+    source reports to (``otelscope.core.remote``)."""
     unread = _Unread()
     stream = _traced_steps(
-        source, observer, unread, operation=operation, call=call, also=also, serving=serving
+        source,
+        observer,
+        unread,
+        operation=operation,
+        call=call,
+        also=also,
+        serving=serving,
+        remote=remote,
     )
     unread.report_closed_if_dropped(stream, observer)
     return stream
@@ -142,7 +158,9 @@ def _dropped_unread(reference: weakref.ref[object]) -> None:
         _notify(report)
 
 
-async def _traced_steps(
+# One function with every branch inline: it runs for each item of each traced
+# stream, and a helper per step would cost a call per item.
+async def _traced_steps(  # noqa: PLR0912
     source: AsyncGenerator[T, None],
     observer: StreamObserver[T],
     unread: _Unread,
@@ -151,6 +169,7 @@ async def _traced_steps(
     call: AgentCall | None,
     also: AbstractContextManager[object] | None,
     serving: ServedBy | None,
+    remote: RemoteBy | None,
 ) -> AsyncGenerator[T, None]:
     unread.started()
     context = operation.context
@@ -164,6 +183,7 @@ async def _traced_steps(
                 token = otel_context.attach(context)
                 call_token = calls.enter_call(call) if call is not None else None
                 serving_token = enter_serving(serving) if serving is not None else None
+                remote_token = enter_remote(remote) if remote is not None else None
                 try:
                     if also is None:
                         item = await step()
@@ -171,6 +191,8 @@ async def _traced_steps(
                         with also:
                             item = await step()
                 finally:
+                    if remote_token is not None:
+                        leave_remote(remote_token)
                     if serving_token is not None:
                         leave_serving(serving_token)
                     if call_token is not None:
@@ -194,7 +216,7 @@ async def _traced_steps(
             # The consumer stopped early (aclose, break, garbage collection):
             # close the source under the operation's context, then report.
             try:
-                with step_scope(operation, call, also):
+                with step_scope(operation, call, also, remote):
                     await source.aclose()
             finally:
                 _notify(observer.closed)

@@ -35,6 +35,11 @@ class AgentInfo(NamedTuple):
     model: str | None
     # The conversation as AgentScope names it (1.x run id, 2.x session id).
     conversation_id: str | None = None
+    # An agent in another process (A2A): a CLIENT span, which the protocol's
+    # SDK reports to (``otelscope.core.remote``).
+    remote: bool = False
+    description: str | None = None
+    version: str | None = None
 
 
 class Formatting(NamedTuple):
@@ -88,6 +93,9 @@ class ToolInfo(NamedTuple):
     name: str
     call_id: str | None
     description: str | None
+    # Where another process serves the tool (an MCP server): the transport
+    # and endpoint attributes, known before the call starts.
+    endpoint: Mapping[str, AttributeValue] | None = None
 
 
 class ModelOperation(Operation):
@@ -288,10 +296,16 @@ class Telemetry:
                 conv.AGENT_ID: info.agent_id,
                 conv.PROVIDER_NAME: info.provider,
                 conv.REQUEST_MODEL: info.model,
+                conv.AGENT_DESCRIPTION: info.description,
+                conv.AGENT_VERSION: info.version,
             },
         )
+        # A remote agent's invocation is a client call (the conventions' kind
+        # for an agent in another process).
         span = self._tracer.start_span(
-            f"{conv.OP_INVOKE_AGENT} {info.name}", kind=SpanKind.INTERNAL, attributes=attributes
+            f"{conv.OP_INVOKE_AGENT} {info.name}",
+            kind=SpanKind.CLIENT if info.remote else SpanKind.INTERNAL,
+            attributes=attributes,
         )
         operation = Operation(span)
         metric_attributes: dict[str, AttributeValue] = {conv.AGENT_NAME: info.name}
@@ -439,6 +453,8 @@ class Telemetry:
                 conv.CONVERSATION_ID: _conversation_in(call),
             },
         )
+        if info.endpoint:
+            attributes.update(info.endpoint)
         span = self._tracer.start_span(
             f"{conv.OP_EXECUTE_TOOL} {info.name}", kind=SpanKind.INTERNAL, attributes=attributes
         )

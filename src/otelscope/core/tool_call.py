@@ -105,6 +105,10 @@ def _note(error: Exception) -> None:
         failure.error = error
 
 
+# Where a watcher keeps the function it watches.
+WATCHED_ATTRIBUTE = "__otelscope_watched__"
+
+
 def watch_failures(function: Callable[..., Any]) -> Callable[..., Any]:
     """``function`` unchanged, except that an exception it raises is noted
     for the enclosing ``absorbed_failures`` before it propagates. Coroutine
@@ -134,13 +138,13 @@ def watch_failures(function: Callable[..., Any]) -> Callable[..., Any]:
                 raise
 
         watched = watched_function
-    watched.__otelscope_watched__ = function  # type: ignore[attr-defined]
+    setattr(watched, WATCHED_ATTRIBUTE, function)
     return watched
 
 
 def unwatched(function: Callable[..., Any]) -> Callable[..., Any] | None:
     """The function ``watch_failures`` wrapped, or None if it is not a watcher."""
-    original = getattr(function, "__otelscope_watched__", None)
+    original = getattr(function, WATCHED_ATTRIBUTE, None)
     return original if callable(original) else None
 
 

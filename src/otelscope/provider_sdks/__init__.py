@@ -10,14 +10,7 @@ take about a second each) for SDKs it may never use. An SDK imported after
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from importlib import import_module
-from types import ModuleType
-
-from wrapt import register_post_import_hook
-
-from otelscope.core.guard import report_internal_error
-from otelscope.core.patching import Patches
+from otelscope.core.patching import Patches, install_on_import
 
 # The SDK each module reads, by the SDK's import name.
 _READERS = {
@@ -32,32 +25,4 @@ _READERS = {
 
 def install(patches: Patches) -> None:
     """Install each reader when its SDK is imported (now, if it already is)."""
-    armed = _Armed()
-    patches.defer(armed.disarm)
-    for sdk, reader in _READERS.items():
-        register_post_import_hook(_installer(armed, sdk, reader, patches), sdk)
-
-
-class _Armed:
-    """Whether the instrumentation that registered the hooks still stands:
-    the import system keeps hooks for good, so each checks this first."""
-
-    def __init__(self) -> None:
-        self.armed = True
-
-    def disarm(self) -> None:
-        self.armed = False
-
-
-def _installer(
-    armed: _Armed, sdk: str, reader: str, patches: Patches
-) -> Callable[[ModuleType], None]:
-    def install_reader(module: ModuleType) -> None:
-        if not armed.armed:
-            return
-        try:
-            import_module(reader).install(patches)
-        except Exception:
-            report_internal_error(f"instrumenting the {sdk} SDK")
-
-    return install_reader
+    install_on_import(patches, _READERS)
