@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli.launches import (
+    MCP_AGENT_APP,
+    PARENT_APP,
     Launches,
     clean_environment,
     otelscope_command,
@@ -36,7 +38,18 @@ class Launched:
 
 @pytest.fixture(scope="session")
 def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
-    names = ("fail", "twins", "http", "grpc", "demo", "demo-otlp", "chain")
+    names = (
+        "fail",
+        "twins",
+        "http",
+        "grpc",
+        "demo",
+        "demo-otlp",
+        "chain",
+        "processes",
+        "processes-console",
+        "mcp-agent",
+    )
     directories = {name: tmp_path_factory.mktemp(name) for name in names}
     http, grpc = HttpReceiver(), GrpcReceiver()
     launches = Launches()
@@ -83,7 +96,23 @@ def _start_all(
         ),
     )
     launches.start("demo", otelscope_command("demo"), directories["demo"], env)
+    for name, processes_env in (
+        ("processes", env),
+        ("processes-console", clean_environment(OTEL_TRACES_EXPORTER="console")),
+    ):
+        launches.start(
+            name,
+            otelscope_command("run", "--", sys.executable, PARENT_APP),
+            directories[name],
+            processes_env,
+        )
     _start_chain(launches, directories["chain"])
+    launches.start(
+        "mcp-agent",
+        otelscope_command("run", "--", sys.executable, MCP_AGENT_APP),
+        directories["mcp-agent"],
+        env,
+    )
     launches.start(
         "demo-otlp",
         otelscope_command("demo"),

@@ -15,6 +15,11 @@ from pathlib import Path
 
 APPS = Path(__file__).parent / "apps"
 WEATHER_APP = APPS / "weather_app.py"
+# Starts APPS / "server_app.py" through mcp's stdio client.
+PARENT_APP = APPS / "parent_app.py"
+# An agent whose tool is served by APPS / "mcp_weather_app.py", which it starts
+# over stdio.
+MCP_AGENT_APP = APPS / "mcp_agent_app.py"
 # A traced program takes about 5 s of CPU (importing AgentScope); the bound
 # only stops a hung one, so it leaves room for a machine busy with other work
 # (the suite starts several of these programs at once).

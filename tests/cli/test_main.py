@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from otelscope.cli.run_command import default_service_name
+from otelscope.cli.service_name import default_service_name
 from otelscope.version import __version__
 from tests.cli.launches import clean_environment, otelscope
 

@@ -99,3 +99,63 @@ def test_colour_only_on_a_terminal_without_no_color(monkeypatch) -> None:
     assert terminal.use_color(_Stream(tty=False)) is False
     monkeypatch.setenv("NO_COLOR", "1")
     assert terminal.use_color(_Stream(tty=True)) is False
+
+
+def served(span_id: str, parent: str | None, name: str, times_ms, service: str | None, **kw):
+    resource = {"service.name": service} if service is not None else {}
+    return record(span_id, parent, name, *times_ms, resource=resource, **kw)
+
+
+# A client's tool call served by an MCP server process, whose own helper
+# process recorded a span without a service name.
+TWO_SERVICES = [
+    served("13", "12", "tools/call add", (6, 18), "calc-server"),
+    served("11", None, "invoke_agent Friday", (0, 30), "agent"),
+    served("14", "13", "lookup", (8, 9), None),
+    served(
+        "12", "11", "execute_tool add", (5, 20), "agent", attributes={"gen_ai.tool.name": "add"}
+    ),
+    served("15", "11", "chat m", (21, 29), "agent", attributes={"gen_ai.request.model": "m"}),
+]
+
+
+def test_a_trace_across_services_is_one_tree_with_every_span_labelled() -> None:
+    assert render_tree(TWO_SERVICES) == (
+        f"trace {'ab' * 16}  2025-01-02 03:04:05.000 UTC  services=agent, calc-server\n"
+        "invoke_agent Friday  30.0 ms  [service=agent]\n"
+        "├── execute_tool add  15.0 ms  [service=agent]\n"
+        "│   └── tools/call add  12.0 ms  [service=calc-server]\n"
+        "│       └── lookup  1.0 ms\n"
+        "└── chat m  8.0 ms  [service=agent]"
+    )
+
+
+def test_services_are_listed_by_their_first_span_and_labels_lead_the_details() -> None:
+    # The server's span starts first here: a client whose own span was not recorded.
+    spans = [
+        served("21", "77", "tools/call add", (0, 10), "calc-server"),
+        served(
+            "22",
+            "21",
+            "chat m",
+            (1, 5),
+            "agent",
+            status_code="ERROR",
+            attributes={"error.type": "TimeoutError", "gen_ai.request.model": "m"},
+        ),
+    ]
+    assert render_tree(spans).splitlines() == [
+        f"trace {'ab' * 16}  2025-01-02 03:04:05.000 UTC  services=calc-server, agent",
+        "tools/call add  10.0 ms  [service=calc-server]",
+        "└── chat m  4.0 ms  [service=agent, error=TimeoutError]",
+    ]
+
+
+def test_a_single_service_is_named_once_in_the_header() -> None:
+    spans = [span for span in TWO_SERVICES if span.resource.get("service.name") == "agent"]
+    assert render_tree(spans) == (
+        f"trace {'ab' * 16}  2025-01-02 03:04:05.000 UTC  service=agent\n"
+        "invoke_agent Friday  30.0 ms\n"
+        "├── execute_tool add  15.0 ms\n"
+        "└── chat m  8.0 ms"
+    )

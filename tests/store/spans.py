@@ -108,13 +108,23 @@ def record_scenario(provider: TracerProvider) -> None:
 
 
 def plain_span(
-    trace_id: int, span_id: int, name: str = "work", attributes: dict | None = None
+    trace_id: int,
+    span_id: int,
+    name: str = "work",
+    attributes: dict | None = None,
+    *,
+    service: str = "writer",
+    parent_id: int | None = None,
 ) -> ReadableSpan:
     """A finished span built directly, for tests that only count and order spans."""
+    parent = None
+    if parent_id is not None:
+        parent = SpanContext(trace_id, parent_id, is_remote=True, trace_flags=TraceFlags(1))
     return ReadableSpan(
         name=name,
         context=SpanContext(trace_id, span_id, is_remote=False, trace_flags=TraceFlags(1)),
-        resource=Resource({"service.name": "writer"}),
+        parent=parent,
+        resource=Resource({"service.name": service}),
         instrumentation_scope=InstrumentationScope("test"),
         attributes=attributes,
         start_time=T0 + span_id,

@@ -6,7 +6,7 @@ import multiprocessing
 import time
 from pathlib import Path
 
-from otelscope.store import read_store
+from otelscope.store import read_store, root_span, spans_of_trace
 from otelscope.store.otlp_json import encode_line
 from tests.store import writer_process
 
@@ -17,7 +17,10 @@ JOIN_TIMEOUT_SECONDS = 120
 
 
 def run_writers(
-    store: Path, exporter_options: dict[str, int], read_while_writing: bool = False
+    store: Path,
+    exporter_options: dict[str, int],
+    read_while_writing: bool = False,
+    shared_traces: bool = False,
 ) -> None:
     context = multiprocessing.get_context("spawn")
     start = context.Event()
@@ -30,6 +33,7 @@ def run_writers(
                 "spans_per_export": SPANS_PER_EXPORT,
                 "exporter_options": exporter_options,
                 "start": start,
+                "shared_traces": shared_traces,
             },
         )
         for writer in range(WRITERS)
@@ -121,3 +125,21 @@ def test_rotation_under_concurrent_writers_loses_no_span(tmp_path: Path):
         rest * length
     ]
     assert_every_span_once_in_each_writers_order(tmp_path)
+
+
+def test_processes_sharing_traces_keep_their_own_resources(tmp_path: Path):
+    run_writers(tmp_path, {}, shared_traces=True)
+
+    assert_every_span_once_in_each_writers_order(tmp_path)
+    spans = read_store(tmp_path).spans
+    for span in spans:
+        writer = span.name.removeprefix("writer ")
+        assert span.resource == {"service.name": f"writer-{writer}"}
+    services = [f"writer-{writer}" for writer in range(WRITERS)]
+    for export in range(EXPORTS):
+        members = spans_of_trace(spans, f"{export + 1:032x}")
+        assert sorted({str(span.resource["service.name"]) for span in members}) == services
+        # One tree across the writers: a single span has no parent among them.
+        ids = {span.span_id for span in members}
+        assert [span.name for span in members if span.parent_span_id not in ids] == ["writer 0"]
+        assert root_span(members).name == "writer 0"

@@ -19,10 +19,12 @@ from tests.viewer.traces import (
     HOSTILE,
     HOSTILE_ESCAPED,
     OLDER_TRACE_ID,
+    SERVED_TRACE_ID,
     TRACE_ID,
     TRACE_START,
     agent_trace,
     older_trace,
+    served_trace,
 )
 
 DATA_BLOCK = re.compile(
@@ -122,6 +124,37 @@ def test_trace_summary_and_row_labels():
     )
     # Roll-ups on agent spans are not model calls' own tokens: no token label.
     assert (agent["category"], agent["tokensText"]) == ("invoke_agent", "")
+
+
+def test_a_trace_across_services_is_one_waterfall_whose_rows_name_their_service():
+    (trace,) = _payload(render_waterfall_html(served_trace(), title="run"))["traces"]
+
+    assert (trace["traceId"], trace["services"], trace["service"]) == (
+        SERVED_TRACE_ID,
+        ["weather-bot", "calc-server"],
+        "weather-bot, calc-server",
+    )
+    assert [(row["span"]["name"], row["depth"], row["service"]) for row in trace["rows"]] == [
+        ("invoke_agent Calculator", 0, "weather-bot"),
+        ("execute_tool add", 1, "weather-bot"),
+        ("tools/call add", 2, "calc-server"),
+        ("add", 3, "calc-server"),
+        ("chat scripted-model", 1, "weather-bot"),
+    ]
+    assert [row["offsetNano"] for row in trace["rows"]] == [
+        0,
+        1_000_000,
+        2_000_000,
+        3_000_000,
+        13_000_000,
+    ]
+
+
+def test_a_single_service_trace_lists_one_service():
+    (trace,) = _payload(render_waterfall_html(agent_trace(), title="run"))["traces"]
+
+    assert trace["services"] == ["weather-bot"]
+    assert {row["service"] for row in trace["rows"]} == {"weather-bot"}
 
 
 def test_traces_are_newest_first_each_on_its_own_axis():

@@ -29,9 +29,11 @@ from tests.viewer.traces import (
     HOSTILE,
     INSTANT_TOOL_ID,
     OLDER_TRACE_ID,
+    SERVED_TRACE_ID,
     TRACE_ID,
     agent_trace,
     older_trace,
+    served_trace,
 )
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -85,6 +87,15 @@ def driver(tmp_path_factory):
 def page_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("waterfall") / "waterfall.html"
     path.write_text(render_waterfall_html(_spans(), title=HOSTILE), encoding="ascii")
+    return path
+
+
+@pytest.fixture(scope="module")
+def served_page_path(tmp_path_factory) -> Path:
+    """A trace across two services beside a single-service one."""
+    path = tmp_path_factory.mktemp("waterfall") / "served.html"
+    page = render_waterfall_html(served_trace() + agent_trace(), title="served")
+    path.write_text(page, encoding="ascii")
     return path
 
 
@@ -225,6 +236,51 @@ def test_every_row_opens_without_script_errors(page):
         )
 
     assert [entry for entry in page.get_log("browser") if entry["level"] == "SEVERE"] == []
+
+
+SERVICE_LABELS = """
+return Array.from(arguments[0].querySelectorAll('.row')).map(function (row) {
+  var label = row.querySelector('.service-label');
+  var name = row.querySelector('.span-name').getBoundingClientRect();
+  var cell = row.querySelector('.tree-cell').getBoundingClientRect();
+  var box = label ? label.getBoundingClientRect() : null;
+  return {name: row.querySelector('.span-name').textContent, service: row.dataset.service,
+          label: label ? label.textContent : null,
+          afterName: box ? box.left >= name.right : null,
+          inCell: box ? box.right <= cell.right && box.width > 0 : null};
+});
+"""
+
+
+def test_rows_of_a_trace_across_services_name_their_service(driver, served_page_path):
+    open_waterfall(driver, served_page_path)
+    driver.get_log("browser")
+    driver.save_screenshot(str(_artifact("waterfall-services.png")))
+    served, single = (
+        driver.find_element(By.CSS_SELECTOR, f'section.trace[data-trace-id="{trace_id}"]')
+        for trace_id in (SERVED_TRACE_ID, TRACE_ID)
+    )
+
+    assert driver.execute_script(SERVICE_LABELS, served) == [
+        {"name": name, "service": service, "label": service, "afterName": True, "inCell": True}
+        for name, service in [
+            ("invoke_agent Calculator", "weather-bot"),
+            ("execute_tool add", "weather-bot"),
+            ("tools/call add", "calc-server"),
+            ("add", "calc-server"),
+            ("chat scripted-model", "weather-bot"),
+        ]
+    ]
+    assert served.find_element(By.CLASS_NAME, "trace-meta").text == (
+        "20.0 ms \u00b7 5 spans \u00b7 services weather-bot, calc-server \u00b7 "
+        f"2025-11-28 08:00:00.000000000 UTC \u00b7 trace {SERVED_TRACE_ID}"
+    )
+    # One service: the header names it, the rows do not repeat it.
+    assert single.find_elements(By.CLASS_NAME, "service-label") == []
+    assert (
+        "\u00b7 service weather-bot \u00b7" in single.find_element(By.CLASS_NAME, "trace-meta").text
+    )
+    assert [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"] == []
 
 
 def test_take_screenshot_writes_a_png_of_the_requested_size(page_path, tmp_path):

@@ -12,6 +12,8 @@ invoke_agent Friday                0.0 - 46.3 ms
 
 from __future__ import annotations
 
+import dataclasses
+
 from otelscope.store.records import AttributeValue, EventRecord, LinkRecord, SpanRecord
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -167,5 +169,47 @@ def older_trace() -> list[SpanRecord]:
             {"gen_ai.operation.name": "embeddings", "gen_ai.usage.input_tokens": 7},
             trace_id=OLDER_TRACE_ID,
             kind="CLIENT",
+        ),
+    ]
+
+
+SERVED_TRACE_ID = "5b8aa5a2d2c872e8321cf37308d69df2"
+SERVER_RESOURCE: dict[str, AttributeValue] = {
+    "service.name": "calc-server",
+    "telemetry.sdk.language": "python",
+}
+
+
+def served_trace() -> list[SpanRecord]:
+    """A trace across two processes: an agent's tool call served by an MCP server.
+
+    invoke_agent Calculator   weather-bot   0.0 - 20.0 ms
+      execute_tool add        weather-bot   1.0 - 12.0 ms
+        tools/call add        calc-server   2.0 - 11.0 ms
+          add                 calc-server   3.0 -  4.0 ms
+      chat scripted-model     weather-bot  13.0 - 19.0 ms
+    """
+    trace = SERVED_TRACE_ID
+
+    def server_span(span_id, parent, name, times_ms, kind="INTERNAL"):
+        span = _span(span_id, parent, name, times_ms, {}, kind=kind, trace_id=trace)
+        return dataclasses.replace(span, resource=SERVER_RESOURCE)
+
+    return [
+        server_span("f000000000000004", "f000000000000003", "add", (3.0, 4.0)),
+        server_span(
+            "f000000000000003", "f000000000000002", "tools/call add", (2.0, 11.0), "SERVER"
+        ),
+        _tool("f000000000000002", "f000000000000001", "add", (1.0, 12.0), trace_id=trace),
+        dataclasses.replace(
+            _chat("f000000000000005", "f000000000000001", (13.0, 19.0), (10, 2)), trace_id=trace
+        ),
+        _span(
+            "f000000000000001",
+            None,
+            "invoke_agent Calculator",
+            (0.0, 20.0),
+            {"gen_ai.operation.name": "invoke_agent"},
+            trace_id=trace,
         ),
     ]

@@ -2,7 +2,9 @@
 
 - ``main``: arguments and dispatch; ``terminal``: messages and colour.
 - ``run_command`` (the parent), ``bootstrap/sitecustomize.py`` and ``child``
-  (inside the program): ``otelscope run``.
+  (inside the program and every Python process it starts): ``otelscope run``;
+  ``service_name``: each process's default service name; ``mcp_stdio``: the
+  run's variables in the environment of MCP servers started over stdio.
 - ``export_plan``: where telemetry goes, from the standard variables;
   ``pipeline``: the SDK providers for it.
 - ``span_counts`` and ``summary``: what a run produced, said at exit.

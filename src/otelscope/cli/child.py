@@ -1,10 +1,14 @@
 """otelscope inside a program started by ``otelscope run``.
 
 ``start()`` runs from the bootstrap ``sitecustomize`` before the program's
-first line: it builds the SDK pipeline the environment asks for, makes it the
-global one (so the program's own spans join the same traces), instruments
-AgentScope, and at exit flushes everything and reports the counts to the
-parent through the file named in ``OTELSCOPE_RUN_COUNTS_FILE``.
+first line, in the program and in every Python process it starts: it builds
+the SDK pipeline the environment asks for, under the process's own service
+name (``service_name``), makes it the global one (so the program's own spans
+join the same traces), instruments AgentScope and MCP servers (which then
+continue their client's trace), makes the MCP servers the
+process starts over stdio part of the run (``mcp_stdio``), and at exit flushes
+everything and reports the counts to the parent through the file named in
+``OTELSCOPE_RUN_COUNTS_FILE``.
 """
 
 from __future__ import annotations
@@ -14,17 +18,19 @@ import importlib.util
 import os
 import signal
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 
 from opentelemetry import metrics, trace
 
 from otelscope.cli.export_plan import ConfigError, plan_from_env
+from otelscope.cli.mcp_stdio import CONSOLE_TO_STDERR_ENV, carry_into_mcp_servers, run_variables
 from otelscope.cli.pipeline import Pipeline, build_pipeline
+from otelscope.cli.service_name import SERVICE_NAME_ENV, UNNAMED, program_name
 from otelscope.cli.span_counts import CountingSpanProcessor, append_counts
 
 COUNTS_FILE_ENV = "OTELSCOPE_RUN_COUNTS_FILE"
-SERVICE_NAME_ENV = "OTELSCOPE_DEFAULT_SERVICE_NAME"
 
 _started = False
 
@@ -43,20 +49,38 @@ def start() -> None:
         print(f"otelscope: {error}; running untraced", file=sys.stderr)
         return
     counter = CountingSpanProcessor()
-    service = os.environ.get(SERVICE_NAME_ENV) or _program_name()
-    pipeline = build_pipeline(plan, service, [counter])
+    service = own_service_name(sys.orig_argv, os.environ)
+    # The name a process it starts falls back on when its command names nothing.
+    os.environ[SERVICE_NAME_ENV] = service
+    console = sys.stderr if os.environ.get(CONSOLE_TO_STDERR_ENV) else None
+    pipeline = build_pipeline(plan, service, [counter], console=console)
     trace.set_tracer_provider(pipeline.tracer_provider)
     if pipeline.meter_provider is not None:
         metrics.set_meter_provider(pipeline.meter_provider)
-    _instrument_agentscope(pipeline)
     counts_file = os.environ.get(COUNTS_FILE_ENV)
     atexit.register(_finish, pipeline, counter, Path(counts_file) if counts_file else None)
     _exit_cleanly_on_sigterm()
+    try:
+        carry_into_mcp_servers(run_variables(os.environ))
+    except Exception as error:  # this process stays traced either way
+        print(f"otelscope: not tracing MCP stdio servers: {error!r}", file=sys.stderr)
+    _instrument_agentscope(pipeline)
+
+
+def own_service_name(command: Sequence[str], environ: Mapping[str, str]) -> str:
+    """The script or module this process runs; else the name the process that
+    started it passed down; else ``python``."""
+    return program_name(command) or environ.get(SERVICE_NAME_ENV) or UNNAMED
 
 
 def _instrument_agentscope(pipeline: Pipeline) -> None:
     # A Python process of the run that has no AgentScope (a helper script, pip)
     # still gets a pipeline for its own spans, without an instrumentor error.
+    if importlib.util.find_spec("mcp") is not None:
+        # An MCP server the run starts continues its client's trace.
+        from otelscope import MCPServerInstrumentor
+
+        MCPServerInstrumentor().instrument(tracer_provider=pipeline.tracer_provider)
     if importlib.util.find_spec("agentscope") is None:
         return
     from otelscope import AgentScopeInstrumentor
@@ -90,8 +114,3 @@ def _exit_cleanly_on_sigterm() -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, exit_on_sigterm)
-
-
-def _program_name() -> str:
-    program = sys.argv[0] if sys.argv and sys.argv[0] not in ("", "-c", "-m") else "python"
-    return Path(program).stem or "python"

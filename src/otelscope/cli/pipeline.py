@@ -7,9 +7,11 @@ plain words at exit instead of only in the SDK's log lines.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
@@ -86,18 +88,26 @@ class Pipeline:
 
 
 def build_pipeline(
-    plan: ExportPlan, default_service_name: str, extra: Sequence[SpanProcessor] = ()
+    plan: ExportPlan,
+    default_service_name: str,
+    extra: Sequence[SpanProcessor] = (),
+    *,
+    console: TextIO | None = None,
 ) -> Pipeline:
-    """Providers exporting where ``plan`` says, plus the ``extra`` span processors."""
+    """Providers exporting where ``plan`` says, plus the ``extra`` span processors.
+
+    The console exporters write to ``console``, standard output by default.
+    """
     resource = service_resource(default_service_name)
+    out = console or sys.stdout
     # The caller flushes at the moment it chooses (before reporting counts).
     tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
-    pipeline = Pipeline(tracer_provider, _meter_provider(plan, resource))
+    pipeline = Pipeline(tracer_provider, _meter_provider(plan, resource, out))
     for exporter in _span_exporters(plan):
         pipeline.exporters.append(exporter)
         tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
     if plan.console:
-        tracer_provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+        tracer_provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=out)))
     for processor in extra:
         tracer_provider.add_span_processor(processor)
     return pipeline
@@ -144,12 +154,12 @@ def _otlp_span_exporter(target: OtlpTarget) -> SpanExporter:
     return HttpSpanExporter()
 
 
-def _meter_provider(plan: ExportPlan, resource: Resource) -> MeterProvider | None:
+def _meter_provider(plan: ExportPlan, resource: Resource, out: TextIO) -> MeterProvider | None:
     exporters: list[MetricExporter] = []
     if plan.metrics_otlp is not None:
         exporters.append(_otlp_metric_exporter(plan.metrics_otlp))
     if plan.metrics_console:
-        exporters.append(ConsoleMetricExporter())
+        exporters.append(ConsoleMetricExporter(out=out))
     if not exporters:
         return None
     readers: list[MetricReader] = [PeriodicExportingMetricReader(e) for e in exporters]

@@ -19,8 +19,9 @@ from pathlib import Path
 from types import FrameType
 
 from otelscope.cli import bootstrap
-from otelscope.cli.child import COUNTS_FILE_ENV, SERVICE_NAME_ENV
+from otelscope.cli.child import COUNTS_FILE_ENV
 from otelscope.cli.export_plan import LOCAL_STORE_ENV, plan_from_env
+from otelscope.cli.service_name import SERVICE_NAME_ENV, default_service_name
 from otelscope.cli.span_counts import read_counts
 from otelscope.cli.summary import show_arguments, summary_lines
 from otelscope.store.location import STORE_DIR_ENV, default_store_dir
@@ -28,9 +29,6 @@ from otelscope.store.location import STORE_DIR_ENV, default_store_dir
 # The shell's exit statuses for a command it could not find or not execute.
 EXIT_NOT_FOUND = 127
 EXIT_NOT_EXECUTABLE = 126
-
-# Python options whose value is the next argument, for finding the script name.
-_PYTHON_OPTIONS_WITH_VALUE = frozenset({"-W", "-X", "--check-hash-based-pycs"})
 
 
 def run_program(command: Sequence[str], store_dir: Path, *, local_store: bool) -> int:
@@ -69,26 +67,10 @@ def child_environment(
     if local_store:
         env[LOCAL_STORE_ENV] = "always"
     env[COUNTS_FILE_ENV] = str(counts_file)
+    # Each Python process of the run names itself after its own script or
+    # module; this is the name of those whose command names none.
     env[SERVICE_NAME_ENV] = default_service_name(command)
     return env
-
-
-def default_service_name(command: Sequence[str]) -> str:
-    """The script or module a Python command runs, else the program's name."""
-    program = Path(command[0]).name
-    if not program.startswith(("python", "pypy")):
-        return Path(program).stem or program
-    arguments = iter(command[1:])
-    for argument in arguments:
-        if argument == "-m":
-            return next(arguments, "python")
-        if argument == "-c":
-            return "python"
-        if argument in _PYTHON_OPTIONS_WITH_VALUE:
-            next(arguments, None)
-        elif not argument.startswith("-"):
-            return Path(argument).stem or "python"
-    return "python"
 
 
 @contextmanager

@@ -2,12 +2,16 @@
 
 Every traced process of a run (the program and any Python process it starts)
 appends one JSON line of counts to the file the parent named; the parent adds
-the lines up. Appending a single short line is atomic on POSIX, so processes
-ending together cannot interleave their counts.
+the lines up. A trace that crosses processes (a client and the server it
+started) is counted once: each line lists the ids of the traces its process
+took part in, and the parent counts the distinct ids. Each line is appended
+on an ``O_APPEND`` descriptor under an exclusive ``flock``, so processes
+ending together cannot interleave their counts, however long a line.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
@@ -24,7 +28,8 @@ from otelscope.store.traces import MODEL_OPERATIONS
 
 @dataclass
 class SpanCounts:
-    traces: int = 0
+    # The traces spans were counted in, as lowercase hex ids.
+    trace_ids: set[str] = field(default_factory=set)
     spans: int = 0
     agent_calls: int = 0
     model_calls: int = 0
@@ -34,10 +39,14 @@ class SpanCounts:
     # Sentences about spans that could not be exported, for the user.
     export_problems: list[str] = field(default_factory=list)
 
+    @property
+    def traces(self) -> int:
+        return len(self.trace_ids)
+
     def add(self, other: SpanCounts) -> None:
         for item in fields(self):
             mine, theirs = getattr(self, item.name), getattr(other, item.name)
-            setattr(self, item.name, mine + theirs)
+            setattr(self, item.name, mine | theirs if isinstance(mine, set) else mine + theirs)
 
 
 class CountingSpanProcessor(SpanProcessor):
@@ -68,7 +77,8 @@ class CountingSpanProcessor(SpanProcessor):
 
     def snapshot(self) -> SpanCounts:
         with self._lock:
-            return SpanCounts(**{**asdict(self._counts), "traces": len(self._trace_ids)})
+            trace_ids = {f"{trace_id:032x}" for trace_id in self._trace_ids}
+            return SpanCounts(**{**asdict(self._counts), "trace_ids": trace_ids})
 
 
 def _int(value: object) -> int:
@@ -76,10 +86,14 @@ def _int(value: object) -> int:
 
 
 def append_counts(path: Path, counts: SpanCounts) -> None:
-    line = json.dumps(asdict(counts)) + "\n"
+    line = json.dumps({**asdict(counts), "trace_ids": sorted(counts.trace_ids)}) + "\n"
+    data = memoryview(line.encode())
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(descriptor, line.encode())
+        # A long line (a process in many traces) stays whole beside the others'.
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        while data:
+            data = data[os.write(descriptor, data) :]
     finally:
         os.close(descriptor)
 
@@ -92,11 +106,15 @@ def read_counts(path: Path) -> SpanCounts | None:
         return None
     total = SpanCounts()
     reported = False
-    known = {item.name for item in fields(SpanCounts)}
+    known = {item.name for item in fields(SpanCounts)} - {"trace_ids"}
     for line in lines:
         try:
             raw = json.loads(line)
-            total.add(SpanCounts(**{key: raw[key] for key in known if key in raw}))
+            trace_ids = raw.get("trace_ids", [])
+            if not isinstance(trace_ids, list):
+                raise TypeError("trace_ids is not a list")
+            values = {key: raw[key] for key in known if key in raw}
+            total.add(SpanCounts(**values, trace_ids={str(item) for item in trace_ids}))
         except (ValueError, TypeError):
             continue  # a process killed mid-write; the others still count
         reported = True

@@ -11,6 +11,10 @@ Several writers: every append and rotation happens under an exclusive
 ``flock`` on ``traces.lock``, with one ``write`` on an ``O_APPEND``
 descriptor, so lines from concurrent processes never interleave. A reader
 reports a torn or corrupt line (file, line number, reason) and reads on.
+Every process of an ``otelscope run`` (a program, the servers it starts)
+appends to the same file, each line under its own process's resource; a
+reader groups spans by trace id whatever line or resource they came in, so
+a trace that crossed processes reads back whole.
 
 The directory is ``$OTELSCOPE_STORE_DIR``, else ``./.otelscope``.
 """

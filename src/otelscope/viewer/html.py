@@ -12,7 +12,10 @@ block or open a tag; the script builds the page with `textContent` only. The
 whole page is ASCII, so it reads the same whatever encoding it is saved in.
 
 This module does the arithmetic (tree order, offsets on each trace's time axis,
-ticks, labels), so the script only draws what it is given.
+ticks, labels), so the script only draws what it is given. A trace is one
+waterfall across all the processes that recorded it: a span nests under its
+parent whatever the service of either, and when a trace has more than one
+service every row shows its own.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any
 
 from otelscope.core import conventions as conv
 from otelscope.store.records import SpanRecord
+from otelscope.viewer.tree import service_name, services_of
 
 # The bar colour of each `gen_ai.operation.name`; any other operation is "other".
 _CATEGORY_OF_OPERATION = {
@@ -75,10 +79,13 @@ def _trace_view(spans: Sequence[SpanRecord]) -> dict[str, Any]:
     # A trace of zero-duration spans still needs an axis to draw on.
     duration = max(1, max(span.end_unix_nano for span in spans) - start)
     rows = list(_tree_order(spans))
+    services = services_of(spans)
     return {
         "traceId": spans[0].trace_id,
         "name": rows[0][0].name,
-        "service": _service_name(spans),
+        # Earliest first; with more than one, every row shows its own.
+        "services": services,
+        "service": ", ".join(services),
         "startText": format_timestamp(start),
         "durationNano": duration,
         "durationText": format_duration(duration),
@@ -87,11 +94,6 @@ def _trace_view(spans: Sequence[SpanRecord]) -> dict[str, Any]:
         "ticks": time_ticks(duration),
         "rows": [_row_view(span, depth, start) for span, depth in rows],
     }
-
-
-def _service_name(spans: Sequence[SpanRecord]) -> str:
-    names = sorted({str(span.resource.get("service.name", "")) for span in spans} - {""})
-    return ", ".join(names)
 
 
 def _tree_order(spans: Sequence[SpanRecord]) -> Iterator[tuple[SpanRecord, int]]:
@@ -138,6 +140,7 @@ def _row_view(span: SpanRecord, depth: int, trace_start: int) -> dict[str, Any]:
         # A root that names a parent: the parent is not in the data.
         "parentMissing": depth == 0 and span.parent_span_id is not None,
         "category": category,
+        "service": service_name(span),
         "offsetNano": span.start_unix_nano - trace_start,
         "durationNano": span.duration_nano,
         "durationText": format_duration(span.duration_nano),

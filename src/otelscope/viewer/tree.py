@@ -1,9 +1,16 @@
 """Span records as indented trees for a terminal, one tree per trace.
 
 Each line is a span: its name, its duration, and the few attributes worth a
-glance (model, tool, round, tokens, finish reason, error). Spans whose parent
-is not among the records (a trace cut short, or continued from another
-process) are drawn as roots, so nothing recorded is ever hidden.
+glance (model, tool, round, tokens, finish reason, error). A span nests under
+its parent whichever process recorded either (a client and the MCP server it
+started, say): a trace is one tree across all its services. Spans whose parent
+is not among the records (a trace cut short, or continued from a process
+that did not record) are drawn as roots, so nothing recorded is ever hidden.
+
+The header names the trace's service. When a trace holds spans of several
+services, the header lists them all (the earliest first) and every span says
+its own (``service=...``); a single-service trace is not labelled span by
+span, since every line would repeat the header.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ _RED = "\x1b[31m"
 _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"
 _RESET = "\x1b[0m"
+_SERVICE_NAME = "service.name"
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,22 @@ def format_start(unix_nano: int) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d} UTC"
 
 
+def service_name(span: SpanRecord) -> str:
+    """The span's ``service.name`` resource attribute, or ``""``."""
+    name = span.resource.get(_SERVICE_NAME)
+    return "" if name is None else _text(name)
+
+
+def services_of(spans: Iterable[SpanRecord]) -> list[str]:
+    """The services of ``spans``, each once, by their earliest span's start."""
+    first: dict[str, int] = {}
+    for span in spans:
+        name = service_name(span)
+        if name and span.start_unix_nano < first.get(name, span.start_unix_nano + 1):
+            first[name] = span.start_unix_nano
+    return sorted(first, key=lambda name: (first[name], name))
+
+
 def _trace_lines(members: list[SpanRecord], palette: _Palette) -> Iterator[str]:
     known = {span.span_id for span in members}
     children: dict[str | None, list[SpanRecord]] = defaultdict(list)
@@ -66,29 +90,39 @@ def _trace_lines(members: list[SpanRecord], palette: _Palette) -> Iterator[str]:
         children[parent].append(span)
     first = min(span.start_unix_nano for span in members)
     header = f"trace {members[0].trace_id}  {format_start(first)}"
-    service = members[0].resource.get("service.name")
-    if service:
-        header += f"  service={service}"
+    services = services_of(members)
+    if len(services) == 1:
+        header += f"  service={services[0]}"
+    elif services:
+        header += f"  services={', '.join(services)}"
     yield palette.paint(header, _BOLD)
+    labelled = len(services) > 1
     for root in _by_start(children[None]):
-        yield _span_line(root, "", palette)
-        yield from _subtree(root.span_id, children, "", palette)
+        yield _span_line(root, "", palette, labelled)
+        yield from _subtree(root.span_id, children, "", palette, labelled)
 
 
 def _subtree(
-    span_id: str, children: dict[str | None, list[SpanRecord]], prefix: str, palette: _Palette
+    span_id: str,
+    children: dict[str | None, list[SpanRecord]],
+    prefix: str,
+    palette: _Palette,
+    labelled: bool,
 ) -> Iterator[str]:
     kids = _by_start(children.get(span_id, []))
     for index, child in enumerate(kids):
         last = index == len(kids) - 1
-        yield _span_line(child, prefix + ("└── " if last else "├── "), palette)
-        yield from _subtree(child.span_id, children, prefix + ("    " if last else "│   "), palette)
+        yield _span_line(child, prefix + ("└── " if last else "├── "), palette, labelled)
+        below = prefix + ("    " if last else "│   ")
+        yield from _subtree(child.span_id, children, below, palette, labelled)
 
 
-def _span_line(span: SpanRecord, prefix: str, palette: _Palette) -> str:
+def _span_line(span: SpanRecord, prefix: str, palette: _Palette, labelled: bool) -> str:
     name = palette.paint(span.name, _RED, _BOLD) if span.is_error else span.name
     duration = palette.paint(format_duration(span.duration_nano), _DIM)
-    details = ", ".join(_details(span))
+    service = service_name(span) if labelled else ""
+    label = [f"service={service}"] if service else []
+    details = ", ".join([*label, *_details(span)])
     if details:
         shown = f"[{details}]"
         details = "  " + (palette.paint(shown, _RED) if span.is_error else shown)

@@ -73,7 +73,9 @@
     if (trace.errorCount > 0) {
       meta.push(plural(trace.errorCount, "error"));
     }
-    if (trace.service) {
+    if (trace.services.length > 1) {
+      meta.push("services " + trace.service);
+    } else if (trace.service) {
       meta.push("service " + trace.service);
     }
     meta.push(trace.startText, "trace " + trace.traceId);
@@ -82,8 +84,10 @@
 
     var waterfall = element("div", "waterfall");
     waterfall.appendChild(renderAxis(trace));
+    // Spans of several processes: each row says which one recorded it.
+    var labelled = trace.services.length > 1;
     trace.rows.forEach(function (row) {
-      waterfall.appendChild(renderRow(row, trace));
+      waterfall.appendChild(renderRow(row, trace, labelled));
     });
     section.appendChild(waterfall);
     return section;
@@ -102,14 +106,15 @@
     return axisRow;
   }
 
-  function renderRow(row, trace) {
+  function renderRow(row, trace, labelled) {
     var span = row.span;
     var rowNode = element("div", "row" + (row.errorText ? " error" : ""));
     rowNode.dataset.spanId = span.span_id;
     rowNode.dataset.depth = String(row.depth);
+    rowNode.dataset.service = row.service;
     rowNode.tabIndex = 0;
     rowNode.setAttribute("role", "button");
-    rowNode.appendChild(renderTreeCell(row));
+    rowNode.appendChild(renderTreeCell(row, labelled));
     rowNode.appendChild(renderTrack(row, trace));
     rowNode.addEventListener("click", function () {
       select(rowNode, row);
@@ -123,13 +128,18 @@
     return rowNode;
   }
 
-  function renderTreeCell(row) {
+  function renderTreeCell(row, labelled) {
     var cell = element("div", "tree-cell");
     cell.style.setProperty("--depth", String(row.depth));
     cell.appendChild(element("span", "swatch op-" + row.category));
     var name = element("span", "span-name", row.span.name);
     name.title = row.span.name;
     cell.appendChild(name);
+    if (labelled && row.service) {
+      var service = element("span", "service-label", row.service);
+      service.title = "service.name of the process that recorded this span";
+      cell.appendChild(service);
+    }
     if (row.parentMissing) {
       var orphan = element("span", "orphan", "parent missing");
       orphan.title = "Its parent span " + row.span.parent_span_id + " is not in this data";
