@@ -7,7 +7,8 @@ stdio). Every span the process ends is appended to SPAN_FILE as one JSON
 line, so the test can join the server's spans to the client's. Its tools:
 
 - ``get_weather(city)``: answers ``Sunny in {city}``, inside a span of its own;
-- ``broken_forecast(city)``: raises, which the SDK answers with ``isError``.
+- ``broken_forecast(city)``: raises, which the SDK answers with ``isError``;
+- on mcp 1.x, a call of ``forbidden_forecast`` is refused with a JSON-RPC error.
 """
 
 from __future__ import annotations
@@ -82,10 +83,29 @@ def main(transport: str, port: int, span_file: str) -> None:
         """Get tomorrow's weather of a city."""
         raise RuntimeError(f"no forecast for {city}")
 
+    if _takes_host():
+        _refuse_forbidden_forecasts(server)
     if transport == "stdio" or _takes_host():
         server.run(transport)
     else:
         server.run(transport, host="127.0.0.1", port=port)
+
+
+def _refuse_forbidden_forecasts(server: Server) -> None:
+    """mcp 1.x: a call of ``forbidden_forecast`` is answered with a JSON-RPC
+    error (code -32602), as a server refuses a request it will not run."""
+    from mcp.shared.exceptions import McpError
+    from mcp.types import CallToolRequest, ErrorData
+
+    handlers = server._mcp_server.request_handlers
+    call_tool = handlers[CallToolRequest]
+
+    async def refusing(request: CallToolRequest):  # type: ignore[no-untyped-def]
+        if request.params.name == "forbidden_forecast":
+            raise McpError(ErrorData(code=-32602, message="forecasts are forbidden"))
+        return await call_tool(request)
+
+    handlers[CallToolRequest] = refusing
 
 
 def _takes_host() -> bool:

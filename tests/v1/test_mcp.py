@@ -288,3 +288,43 @@ def test_overlapping_calls_on_one_session_each_get_their_own_request(
         call = by_request[span.attributes["jsonrpc.request.id"]]
         assert call["parent_id"] == hex_id(span.context.span_id)
         assert call["trace_id"] == f"{span.context.trace_id:032x}"
+
+
+def test_a_json_rpc_error_names_the_error_by_its_code_on_both_sides(
+    traced, loop, tmp_path: Path
+) -> None:
+    """A server that refuses the call with a JSON-RPC error (-32602): 1.x
+    turns the exception into an answer text; both spans fail with the code
+    as ``error.type``, as the MCP conventions say."""
+    span_file = tmp_path / "server-spans.jsonl"
+
+    async def call() -> Msg:
+        command, arguments = stdio_command(span_file)
+        client = StdIOStatefulClient(name="weather", command=command, args=arguments)
+        await client.connect()
+        try:
+            toolkit = Toolkit()
+            await toolkit.register_mcp_client(client)
+            # The server lists no such tool: register the client's function for it.
+            function = await client.get_callable_function("get_weather", wrap_tool_result=True)
+            function.name = "forbidden_forecast"
+            toolkit.register_tool_function(function)
+            agent = make_agent(toolkit=toolkit)
+            script = Script("Paris", [Step(tools=["forbidden_forecast"]), Step(text="Done")])
+            return await call_with(agent, script)
+        finally:
+            await client.close()
+
+    loop.run_until_complete(call())
+    server = server_spans(span_file, lambda spans: named(spans, "tools/call forbidden_forecast"))
+    (tool,) = [span for span in traced.spans() if span.name == "execute_tool forbidden_forecast"]
+    assert tool.status.status_code is StatusCode.ERROR
+    assert tool.attributes["error.type"] == "-32602"
+    assert tool.attributes["rpc.response.status_code"] == "-32602"
+    (duration,) = traced.metrics()["gen_ai.execute_tool.duration"]
+    assert duration.attributes["error.type"] == "-32602"
+    (call,) = named(server, "tools/call forbidden_forecast")
+    assert call["parent_id"] == hex_id(tool.context.span_id)
+    assert call["status"] == "ERROR"
+    assert call["attributes"]["error.type"] == "-32602"
+    assert call["attributes"]["rpc.response.status_code"] == "-32602"

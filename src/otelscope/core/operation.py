@@ -106,6 +106,12 @@ class Operation:
             return
         self.ended = True
         error_type = error_type_of(error)
+        remote = self._remote
+        if remote is not None:
+            # The other side named the error (an MCP JSON-RPC code): its name
+            # goes on the span when it ends, and so in the metric too.
+            named = remote.attributes.get(conv.ERROR_TYPE)
+            error_type = named if isinstance(named, str) else error_type
         self.span.set_attribute(conv.ERROR_TYPE, error_type)
         self.span.record_exception(error)
         self.span.set_status(Status(StatusCode.ERROR, _describe(error)))

@@ -146,7 +146,11 @@ def _reporting_tool_result(
             # Only the first MCP call of a tool call is its own.
             if remote is None or conv.MCP_METHOD_NAME in remote.attributes:
                 return await original(self, *args, **kwargs)
-            result = await original(self, *args, **kwargs)
+            try:
+                result = await original(self, *args, **kwargs)
+            except Exception as error:
+                safely("reading an MCP error", _report_error, remote, facts, self, error)
+                raise
             safely("reading an MCP tool result", _report_result, remote, facts, self, result)
             return result
 
@@ -166,10 +170,24 @@ def _report_result(
     if is_error is None:
         is_error = getattr(result, "is_error", None)
     if is_error is True:
-        remote.failed_as(conv.ERROR_TYPE_TOOL_ERROR, _error_text(result))
+        remote.failed_as(conv.ERROR_TYPE_TOOL_ERROR, error_text(result))
 
 
-def _error_text(result: Any) -> str:
+def _report_error(
+    remote: Remote,
+    facts: Callable[[Any], dict[str, AttributeValue | None]],
+    session: Any,
+    error: Exception,
+) -> None:
+    """A JSON-RPC error answer: its code is the ``error.type`` (the MCP
+    conventions' choice over the exception's class)."""
+    remote.report(facts(session))
+    code = getattr(getattr(error, "error", None), "code", None)
+    if isinstance(code, int) and not isinstance(code, bool):
+        remote.report({conv.ERROR_TYPE: str(code), conv.RPC_RESPONSE_STATUS_CODE: str(code)})
+
+
+def error_text(result: Any) -> str:
     """The text the server put in its error result, else a generic line."""
     texts = [
         block.text

@@ -45,6 +45,7 @@ from otelscope.core import conventions as conv
 from otelscope.core.guard import report_internal_error, safely, suppressed
 from otelscope.core.operation import Operation
 from otelscope.core.patching import Patches, install_on_import
+from otelscope.protocols.mcp_client import error_text
 from otelscope.version import __version__
 
 Wrapped = Callable[..., Any]
@@ -191,6 +192,4 @@ def _report(operation: Operation, response: Any) -> None:
         return
     result = getattr(response, "root", response)
     if getattr(result, "isError", None) is True:
-        operation.remote_record().failed_as(
-            conv.ERROR_TYPE_TOOL_ERROR, "the tool reported an error"
-        )
+        operation.remote_record().failed_as(conv.ERROR_TYPE_TOOL_ERROR, error_text(result))
