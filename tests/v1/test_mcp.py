@@ -328,3 +328,17 @@ def test_a_json_rpc_error_names_the_error_by_its_code_on_both_sides(
     assert call["status"] == "ERROR"
     assert call["attributes"]["error.type"] == "-32602"
     assert call["attributes"]["rpc.response.status_code"] == "-32602"
+
+
+def test_opentelemetry_instrument_finds_the_mcp_server_instrumentor() -> None:
+    from importlib.metadata import entry_points
+
+    from otelscope import MCPServerInstrumentor
+
+    (entry,) = [
+        ep
+        for ep in entry_points(group="opentelemetry_instrumentor")
+        if ep.name == "otelscope_mcp_server"
+    ]
+    assert entry.value == "otelscope:MCPServerInstrumentor"
+    assert entry.load() is MCPServerInstrumentor
