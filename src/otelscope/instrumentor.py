@@ -11,9 +11,9 @@ from opentelemetry._logs import get_logger
 from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]
     BaseInstrumentor,
 )
+from opentelemetry.semconv.schemas import Schemas
 
 from otelscope import protocols, provider_sdks
-from otelscope.core.attachment import AgentAttachments
 from otelscope.core.content import content_policy
 from otelscope.core.guard import report_internal_error
 from otelscope.core.metrics import Metrics
@@ -22,7 +22,9 @@ from otelscope.core.telemetry import Telemetry
 from otelscope.package import _instruments
 from otelscope.version import __version__
 
-SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
+# The semantic conventions release otelscope's names follow
+# (``otelscope.core.conventions``): the one its semantic-conventions package holds.
+SCHEMA_URL = Schemas.V1_44_0.value
 
 
 def agentscope_major_version() -> int:
@@ -45,8 +47,6 @@ class AgentScopeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
     """
 
     _patches: Patches | None = None
-    # AgentScope 2.x only: the per-agent attachment of otelscope's middleware.
-    _attachments: AgentAttachments | None = None
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return _instruments
@@ -82,7 +82,7 @@ class AgentScopeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         telemetry = Telemetry(tracer, Metrics(meter), content, events)
         patches = Patches()
         try:
-            self._attachments = _install_adapter(agentscope_major_version(), telemetry, patches)
+            _install_adapter(agentscope_major_version(), telemetry, patches)
             # Below AgentScope: what the provider served, read in its SDK.
             provider_sdks.install(patches)
             # Across processes: MCP and A2A, read in their SDKs.
@@ -98,17 +98,17 @@ class AgentScopeInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         if self._patches is not None:
             self._patches.restore_all()
             self._patches = None
-        self._attachments = None
 
 
-def _install_adapter(major: int, telemetry: Telemetry, patches: Patches) -> AgentAttachments | None:
+def _install_adapter(major: int, telemetry: Telemetry, patches: Patches) -> None:
     if major == 1:
         from otelscope import agentscope_v1
 
         agentscope_v1.install(telemetry, patches)
-        return None
+        return
     if major == 2:
         from otelscope import agentscope_v2
 
-        return agentscope_v2.install(telemetry, patches)
+        agentscope_v2.install(telemetry, patches)
+        return
     raise RuntimeError(f"otelscope supports AgentScope 1.x and 2.x, not {major}.x")

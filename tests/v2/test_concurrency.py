@@ -18,6 +18,8 @@ from tests.v2.kit import (
     current_script,
     make_agent,
     make_toolkit,
+    no_middleware_left,
+    one_tool_round,
     random_two_tool_rounds,
     reply_text,
 )
@@ -106,43 +108,43 @@ def test_overlapping_calls_on_one_agent_keep_every_span_under_its_own_call(trace
             }
 
 
-def test_attachment_is_counted_per_agent_and_released_after_the_last_call(traced) -> None:
-    agent = make_agent()
-    attachments = traced.instrumentor._attachments
-    release_first = asyncio.Event()
-    counts: list[int] = []
+def test_overlapping_calls_share_one_attachment_released_after_the_last_call(traced) -> None:
+    """A reply stream its consumer holds after the first event keeps its call
+    in flight: a whole call made meanwhile shares its middleware and leaves
+    it attached; the end of the stream, the last call, detaches it."""
+    attached_in_tool: list[int] = []
 
-    async def slow_tool(city: str) -> str:
-        """Wait for the test.
+    async def get_weather(city: str) -> str:
+        """Get the weather of a city.
 
         Args:
-            city (str): The city.
+            city (str): The city name.
         """
-        counts.append(attachments.count(agent))
-        await release_first.wait()
-        return "ok"
+        attached_in_tool.append(ours(agent._reasoning_middlewares))
+        return f"Sunny in {city}"
 
-    agent.toolkit = make_toolkit(slow_tool)
+    agent = make_agent(toolkit=make_toolkit(get_weather))
 
-    async def main() -> None:
-        first = asyncio.create_task(
-            call_with(agent, Script("a", [Step(tools=["slow_tool"]), Step(text="a")]))
-        )
-        second = asyncio.create_task(
-            call_with(agent, Script("b", [Step(tools=["slow_tool"]), Step(text="b")]))
-        )
-        while len(counts) < 2:
-            await asyncio.sleep(0.001)
-        assert attachments.count(agent) == 2
-        assert ours(agent._reasoning_middlewares) == 1
-        release_first.set()
-        await asyncio.gather(first, second)
+    async def main() -> list[int]:
+        current_script.set(Script("s", [Step(text="streamed")]))
+        stream = agent.reply_stream(None)
+        await stream.__anext__()
+        attached = [ours(agent._reasoning_middlewares)]
+        reply = await asyncio.create_task(call_with(agent, one_tool_round("a")))
+        assert reply_text(reply) == "Done a"
+        # The stream's call still holds it.
+        attached.append(ours(agent._reasoning_middlewares))
+        async for _ in stream:
+            pass
+        attached.append(ours(agent._reasoning_middlewares))
+        return attached
 
-    asyncio.run(main())
-    assert counts == [2, 2]
-    assert attachments.count(agent) == 0
-    assert attachments.attached_agents() == 0
-    assert agent._reply_middlewares == agent._reasoning_middlewares == []
+    assert asyncio.run(main()) == [1, 1, 0]
+    # With both calls in flight: one middleware, not one per call.
+    assert attached_in_tool == [1]
+    assert no_middleware_left(agent)
+    roots = build_trees(traced.spans())
+    assert [root.name for root in roots] == ["invoke_agent Friday"] * 2
 
 
 def test_per_agent_state_does_not_keep_agents_alive(traced) -> None:
@@ -167,10 +169,20 @@ def test_rejected_attachment_rolls_back_and_the_call_runs_untraced(traced) -> No
     assert reply_text(reply) == "untraced"
     errors = guard.take_internal_errors()
     assert [type(e) for e in errors] == [AttributeError]
-    assert traced.instrumentor._attachments.count(agent) == 0
     assert agent._reply_middlewares == [] and agent._reasoning_middlewares == []
     assert traced.spans()[0].name == "chat scripted-model"  # model calls stay traced
     assert [s.name for s in traced.spans()] == ["chat scripted-model"]
+
+    # Nothing of the rejected call stays counted: once the agent accepts the
+    # middleware, its next call attaches it, is traced, and detaches it.
+    agent._acting_middlewares = []
+    asyncio.run(call_with(agent, Script("y", [Step(text="traced")])))
+    assert [s.name for s in traced.spans()][1:] == [
+        "chat scripted-model",
+        "react step",
+        "invoke_agent Friday",
+    ]
+    assert no_middleware_left(agent)
 
 
 def test_middleware_found_gone_is_reported(traced) -> None:
@@ -186,15 +198,6 @@ def test_middleware_found_gone_is_reported(traced) -> None:
     assert [str(e) for e in errors] == [
         f"otelscope middleware in _acting_middlewares was already removed from {agent!r}"
     ]
-    assert agent._reply_middlewares == []
-
-
-def test_release_without_acquire_is_a_no_op(traced) -> None:
-    agent = make_agent()
-    attachments = traced.instrumentor._attachments
-    attachments.release(agent)
-    attachments.release(agent)
-    assert attachments.count(agent) == 0
     assert agent._reply_middlewares == []
 
 

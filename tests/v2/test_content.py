@@ -27,6 +27,7 @@ from agentscope.message import (
     URLSource,
     UserMsg,
 )
+from agentscope.middleware import MiddlewareBase
 from agentscope.model import ChatModelBase, ChatResponse, OpenAIChatModel
 
 from otelscope.agentscope_common.messages import chat_input, chat_output, to_messages, to_part
@@ -337,6 +338,34 @@ def test_tool_results_are_recorded_in_tool_messages(capture) -> None:
         if part["type"] == "tool_call_response"
     ]
     assert roles_of_results == ["tool"]
+
+
+# -- Messages of the application's own classes -------------------------------------
+
+
+class AppMsg(Msg):
+    """An application's own message class."""
+
+
+class AppMsgReplies(MiddlewareBase):
+    """A user middleware that hands the agent's final message on as an ``AppMsg``."""
+
+    async def on_reply(
+        self, agent: Any, input_kwargs: dict, next_handler: Any
+    ) -> AsyncGenerator[Any, None]:
+        async for item in next_handler(**input_kwargs):
+            yield AppMsg.model_validate(item.model_dump()) if isinstance(item, Msg) else item
+
+
+def test_a_reply_of_a_msg_subclass_records_its_content(capture) -> None:
+    capture.instrument(capture_content="SPAN_ONLY")
+    _, reply = run_call(make_agent(middlewares=[AppMsgReplies()]))
+
+    assert type(reply) is AppMsg
+    assert reply_text(reply) == "Done Paris"
+    root = capture.tree()
+    assert root.name == "invoke_agent Friday"
+    assert content_of(root.attributes) == {INPUT: [USER], OUTPUT: [ANSWER]}
 
 
 # -- Nothing is built when capture is off ----------------------------------------

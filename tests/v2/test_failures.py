@@ -26,8 +26,11 @@ from typing import Any
 import pytest
 from agentscope.agent import Agent, ReActConfig
 from agentscope.message import TextBlock, ToolResultBlock
+from agentscope.tool import ToolChunk, ToolResponse
 from opentelemetry.trace import StatusCode
 
+from otelscope.agentscope_v2 import readers
+from otelscope.core.tool_call import ToolOutcome
 from tests.spantree import Node, build_trees
 from tests.v2.kit import (
     Gate,
@@ -215,6 +218,22 @@ def test_a_tool_error_becomes_an_error_result_and_the_reply_completes(traced) ->
     ]
     # The failing tool body ran under its own execute_tool span.
     assert tool_span_parents == [tool.span.context.span_id]
+
+
+def test_a_tool_response_of_a_subclass_tells_how_the_tool_ended() -> None:
+    class AppToolResponse(ToolResponse):
+        """An application's own tool response class."""
+
+    def ended(state: str) -> ToolOutcome | None:
+        return readers.tool_outcome(
+            AppToolResponse(content=[TextBlock(text="tool broke")], state=state)
+        )
+
+    assert ended("error") == ToolOutcome(error="tool broke")
+    assert ended("interrupted") == ToolOutcome(interrupted=True)
+    assert ended("success") == ToolOutcome()
+    # The chunks before the final response say nothing.
+    assert readers.tool_outcome(ToolChunk(content=[TextBlock(text="x")])) is None
 
 
 # -- Cancellation ---------------------------------------------------------------

@@ -186,7 +186,6 @@ def test_a_call_started_after_uninstrument_is_not_traced_even_on_an_agent_in_fli
 
 def test_suppressed_calls_emit_nothing_and_attach_nothing(traced) -> None:
     seen_in_tool: list[tuple[int, int, int]] = []
-    attachments = traced.instrumentor._attachments
 
     async def get_weather(city: str) -> str:
         """Get the weather of a city.
@@ -197,8 +196,8 @@ def test_suppressed_calls_emit_nothing_and_attach_nothing(traced) -> None:
         seen_in_tool.append(
             (
                 len(agent._reply_middlewares),
+                len(agent._reasoning_middlewares),
                 len(agent._acting_middlewares),
-                attachments.count(agent),
             )
         )
         return f"Sunny in {city}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from otelscope.agentscope_common import records
+from otelscope.agentscope_common import call_readers
 from otelscope.agentscope_common.messages import items_of
 from otelscope.agentscope_v1 import a2a_agents, mcp_tools
 from otelscope.core.guard import report_internal_error
@@ -86,11 +86,11 @@ def chat_result(response: Any) -> ChatResult:
 
 
 def embeddings_request(model: Any) -> EmbeddingsRequest:
-    return records.embeddings_request(model, "model_name")
+    return call_readers.embeddings_request(model, "model_name")
 
 
 def embeddings_result(response: Any) -> EmbeddingsResult:
-    return records.embeddings_result(response)
+    return call_readers.embeddings_result(response)
 
 
 def from_provider_format(messages: Any) -> Any:
@@ -186,7 +186,7 @@ def tool_group_active(toolkit: Any, registered: Any) -> bool:
     return getattr(found, "active", True) is not False
 
 
-def tool_facts(toolkit: Any, name: str) -> records.ToolFacts:
+def tool_facts(toolkit: Any, name: str) -> call_readers.ToolFacts:
     """The registered tool's description, and its MCP server's endpoint."""
     tools = getattr(toolkit, "tools", None)
     registered = tools.get(name) if isinstance(tools, Mapping) else None

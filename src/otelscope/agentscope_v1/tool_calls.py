@@ -22,7 +22,7 @@ import weakref
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
-from otelscope.agentscope_common.records import ToolReader
+from otelscope.agentscope_common.call_readers import AgentScopeToolReader
 from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
 from otelscope.core.guard import report_internal_error, safely
@@ -133,4 +133,4 @@ _NOT_FOUND = "FunctionNotFoundError"
 _INACTIVE = "FunctionInactiveError"
 
 
-_READER = ToolReader(readers.tool_facts, readers.tool_outcome)
+_READER = AgentScopeToolReader(readers.tool_facts, readers.tool_outcome)

@@ -20,13 +20,12 @@ when called outside an agent too.
 
 from __future__ import annotations
 
-from otelscope.core.attachment import AgentAttachments
 from otelscope.core.model_call import traced_model_call
 from otelscope.core.patching import Patches
 from otelscope.core.telemetry import Telemetry
 
 
-def install(telemetry: Telemetry, patches: Patches) -> AgentAttachments:
+def install(telemetry: Telemetry, patches: Patches) -> None:
     from agentscope.agent import Agent
     from agentscope.model import ChatModelBase
     from agentscope.tool import Toolkit
@@ -52,4 +51,3 @@ def install(telemetry: Telemetry, patches: Patches) -> AgentAttachments:
     workflows.install(telemetry, patches)
     # Not an `Agent`, so not the middleware's: wrapped on its own class.
     a2a_agents.install(telemetry, patches)
-    return attachments

@@ -17,19 +17,26 @@ import asyncio
 import inspect
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, NamedTuple
 
 from otelscope.core import calls
 from otelscope.core.attachment import AgentAttachments
 from otelscope.core.guard import report_internal_error, safely, suppressed
 
-# The agent whose `reply_stream` is taking a step in this context, the task
-# taking it, and the streams opened during its steps that must close with it:
-# the traced reply of `on_reply` and the agent's model streams (set around
-# each step only, never across a `yield`).
-_open_replies: ContextVar[
-    tuple[object, asyncio.Task[Any] | None, list[AsyncGenerator[Any, None]]] | None
-] = ContextVar("otelscope_v2_open_replies", default=None)
+
+class _OpenReply(NamedTuple):
+    """A ``reply_stream`` taking a step in this context."""
+
+    agent: object
+    # The task taking the step.
+    task: asyncio.Task[Any] | None
+    # The streams opened during its steps that must close with it: the traced
+    # reply of `on_reply` and the agent's model streams.
+    opened: list[AsyncGenerator[Any, None]]
+
+
+# Set around each step of a `reply_stream` only, never across a `yield`.
+_open_replies: ContextVar[_OpenReply | None] = ContextVar("otelscope_v2_open_replies", default=None)
 
 Reply = Callable[..., Coroutine[Any, Any, Any]]
 ModelCall = Callable[..., Coroutine[Any, Any, Any]]
@@ -59,7 +66,9 @@ def held_reply_stream(attachments: AgentAttachments) -> Callable[[ReplyStream], 
             opened: list[AsyncGenerator[Any, None]] = []
             try:
                 while True:
-                    token = _open_replies.set((self, asyncio.current_task(), opened))
+                    # Built in C: the named tuple's own `__new__` is a Python call.
+                    step = tuple.__new__(_OpenReply, (self, asyncio.current_task(), opened))
+                    token = _open_replies.set(step)
                     try:
                         event = await events.__anext__()
                     except StopAsyncIteration:
@@ -88,8 +97,8 @@ def adopt_reply(agent: Any, traced_reply: AsyncGenerator[Any, None]) -> None:
     stream when ``reply_stream`` closes ends the call (as cancelled) at once.
     """
     holder = _open_replies.get()
-    if holder is not None and holder[0] is agent:
-        holder[2].append(traced_reply)
+    if holder is not None and holder.agent is agent:
+        holder.opened.append(traced_reply)
 
 
 async def _close_all(
@@ -137,10 +146,10 @@ def _adopt_model_stream(stream: AsyncGenerator[Any, None]) -> None:
     # agent calling itself) may still be reading its stream when this closes.
     if (
         holder is not None
-        and holder[1] is asyncio.current_task()
-        and calls.own_call(holder[0]) is not None
+        and holder.task is asyncio.current_task()
+        and calls.own_call(holder.agent) is not None
     ):
-        holder[2].append(stream)
+        holder.opened.append(stream)
 
 
 def _acquire(attachments: AgentAttachments, agent: Any) -> bool:

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from otelscope.agentscope_common.call_readers import ToolFacts
 from otelscope.agentscope_common.mcp_endpoints import STDIO, Endpoint, http_endpoint
-from otelscope.agentscope_common.records import ToolFacts
 from otelscope.core.values import text
 
 _PREFIX = "mcp__"

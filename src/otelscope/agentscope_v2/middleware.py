@@ -121,11 +121,10 @@ class ReplyObserver:
         self._reply: Any = None
 
     def item(self, item: Any) -> None:
-        kind = type(item).__name__
-        if kind == readers.REPLY_MESSAGE:
+        if isinstance(item, readers.REPLY_MESSAGE):
             self._reply = item
         # A cancelled 2.x reply ends normally with an "interrupted" event.
-        elif kind == readers.REPLY_END_EVENT and readers.is_interrupted_reply_end(item):
+        elif isinstance(item, readers.REPLY_END_EVENT) and readers.is_interrupted_reply_end(item):
             self._call.cancelled = True
 
     def finished(self) -> None:

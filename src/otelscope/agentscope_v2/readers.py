@@ -1,6 +1,8 @@
 """Reading AgentScope 2.x objects into the core's plain records.
 
 Pure functions, read defensively: a value of the wrong type is left out.
+Imported only when the 2.x adapter is installed, so AgentScope's classes
+are imported here once; an instance of a subclass reads as the class.
 """
 
 from __future__ import annotations
@@ -10,7 +12,11 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from otelscope.agentscope_common import records
+from agentscope.event import ReplyEndEvent
+from agentscope.message import Msg
+from agentscope.tool import ToolResponse
+
+from otelscope.agentscope_common import call_readers
 from otelscope.agentscope_v2 import mcp_tools
 from otelscope.core.providers import provider_for_class
 from otelscope.core.served import ServedResult
@@ -100,18 +106,18 @@ def is_final_chunk(response: Any) -> bool:
 
 
 def embeddings_request(model: Any) -> EmbeddingsRequest:
-    return records.embeddings_request(model, "model")
+    return call_readers.embeddings_request(model, "model")
 
 
 def embeddings_result(response: Any) -> EmbeddingsResult:
-    return records.embeddings_result(response)
+    return call_readers.embeddings_result(response)
 
 
 def tool_outcome(item: Any) -> ToolOutcome | None:
     """How the tool call ended, from its final ``ToolResponse`` (the chunks
     before it say nothing). 2.x turns a tool's exception into an ``error``
     response whose text is the exception's message."""
-    if type(item).__name__ != "ToolResponse":
+    if not isinstance(item, ToolResponse):
         return None
     state = str(getattr(item, "state", ""))
     if state == "error":
@@ -124,11 +130,11 @@ def _text_of(blocks: Any) -> str | None:
     return text("\n".join(t for t in texts if isinstance(t, str)))
 
 
-# The class names of the reply items otelscope reads (a reply yields many
-# events; comparing the name first keeps the rest from being read).
-REPLY_MESSAGE = "Msg"
+# The classes of the reply items otelscope reads (a reply yields many events;
+# checking the class first keeps the rest from being read).
+REPLY_MESSAGE: type = Msg
 """The final ``Msg`` of a reply (the other items are events)."""
-REPLY_END_EVENT = "ReplyEndEvent"
+REPLY_END_EVENT: type = ReplyEndEvent
 
 
 def is_interrupted_reply_end(event: Any) -> bool:
@@ -136,7 +142,7 @@ def is_interrupted_reply_end(event: Any) -> bool:
     return str(getattr(event, "finished_reason", "")) == _INTERRUPTED
 
 
-def tool_facts(toolkit: Any, name: str) -> records.ToolFacts:
+def tool_facts(toolkit: Any, name: str) -> call_readers.ToolFacts:
     """The tool's description, and for an MCP tool its server's endpoint."""
     groups = getattr(toolkit, "tool_groups", None) or ()
     for group in groups:

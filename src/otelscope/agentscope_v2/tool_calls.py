@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
-from otelscope.agentscope_common.records import ToolReader
+from otelscope.agentscope_common.call_readers import AgentScopeToolReader
 from otelscope.agentscope_v2 import readers
 from otelscope.core.streams import traced_stream
 from otelscope.core.telemetry import Telemetry
@@ -37,4 +37,4 @@ def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
     return wrap
 
 
-_READER = ToolReader(readers.tool_facts, readers.tool_outcome)
+_READER = AgentScopeToolReader(readers.tool_facts, readers.tool_outcome)

@@ -1,7 +1,30 @@
-"""Names from the OpenTelemetry GenAI semantic conventions (release 1.41).
+"""The attribute keys, values, operation, event and metric names otelscope records.
 
-Only this module spells attribute keys and operation names, so a rename in the
-conventions is a one-line change here.
+Only this module spells them, so a rename is a one-line change here. They
+come from three places, in this order below:
+
+1. The ``opentelemetry-semantic-conventions`` package, wherever it has the
+   name: ``opentelemetry.semconv._incubating.attributes`` for the GenAI, MCP,
+   JSON-RPC and RPC keys (and the well-known values it lists: operation
+   names, output and token types, MCP methods), the stable
+   ``opentelemetry.semconv.attributes`` for ``error.type``, ``server.*``,
+   ``http.*`` and ``network.*``, and
+   ``opentelemetry.semconv._incubating.metrics.gen_ai_metrics`` for the
+   model-call metrics. otelscope follows the package of semantic conventions
+   1.44.0 (``otelscope.instrumentor.SCHEMA_URL``). That release marks its
+   GenAI and MCP names as moved, unchanged, to the GenAI conventions' own
+   repository (``open-telemetry/semantic-conventions-genai``), so the
+   package keeps them but adds no new ones.
+2. Names the GenAI conventions define that the package does not have: the
+   agent, tool and workflow duration metrics, the inference event, the
+   finish-reason and tool-type values, the explicit bucket boundaries and
+   the Agent2Agent (A2A) attributes. They are spelled here as the
+   conventions spell them.
+3. otelscope's own extensions, in the last section: what the conventions
+   have no name for (the ReAct round, the token roll-ups, the 1.x
+   formatter, request attempts, the ``error.type`` values of a cancelled
+   call and of a tool failure the framework absorbed, the round's span
+   name). Each says why it exists.
 """
 
 from __future__ import annotations
@@ -11,114 +34,111 @@ from typing import Final
 from opentelemetry.semconv._incubating.attributes import gen_ai_attributes as _gen_ai
 from opentelemetry.semconv._incubating.attributes import jsonrpc_attributes as _jsonrpc
 from opentelemetry.semconv._incubating.attributes import mcp_attributes as _mcp
+from opentelemetry.semconv._incubating.attributes import rpc_attributes as _rpc
+from opentelemetry.semconv._incubating.metrics import gen_ai_metrics as _gen_ai_metrics
+from opentelemetry.semconv.attributes import error_attributes as _error
+from opentelemetry.semconv.attributes import http_attributes as _http
 from opentelemetry.semconv.attributes import network_attributes as _network
+from opentelemetry.semconv.attributes import server_attributes as _server
+
+# -- 1. From the semantic-conventions package ---------------------------------
 
 # Operation names (`gen_ai.operation.name`).
-OP_INVOKE_AGENT: Final = "invoke_agent"
-OP_CHAT: Final = "chat"
-OP_EXECUTE_TOOL: Final = "execute_tool"
-OP_REACT: Final = "react"
-OP_EMBEDDINGS: Final = "embeddings"
-OP_INVOKE_WORKFLOW: Final = "invoke_workflow"
+OP_INVOKE_AGENT: Final = _gen_ai.GenAiOperationNameValues.INVOKE_AGENT.value
+OP_CHAT: Final = _gen_ai.GenAiOperationNameValues.CHAT.value
+OP_EXECUTE_TOOL: Final = _gen_ai.GenAiOperationNameValues.EXECUTE_TOOL.value
+OP_EMBEDDINGS: Final = _gen_ai.GenAiOperationNameValues.EMBEDDINGS.value
+OP_INVOKE_WORKFLOW: Final = _gen_ai.GenAiOperationNameValues.INVOKE_WORKFLOW.value
 
-WORKFLOW_NAME: Final = "gen_ai.workflow.name"
+OPERATION_NAME: Final = _gen_ai.GEN_AI_OPERATION_NAME
+PROVIDER_NAME: Final = _gen_ai.GEN_AI_PROVIDER_NAME
+CONVERSATION_ID: Final = _gen_ai.GEN_AI_CONVERSATION_ID
+WORKFLOW_NAME: Final = _gen_ai.GEN_AI_WORKFLOW_NAME
 
-# Span name of one reasoning-acting round; the conventions give it no model or
-# tool suffix because a round is not a call to a named thing.
-REACT_STEP_SPAN_NAME: Final = "react step"
-
-OPERATION_NAME: Final = "gen_ai.operation.name"
-PROVIDER_NAME: Final = "gen_ai.provider.name"
-
-CONVERSATION_ID: Final = "gen_ai.conversation.id"
-
-AGENT_NAME: Final = "gen_ai.agent.name"
+AGENT_NAME: Final = _gen_ai.GEN_AI_AGENT_NAME
 AGENT_DESCRIPTION: Final = _gen_ai.GEN_AI_AGENT_DESCRIPTION
 AGENT_VERSION: Final = _gen_ai.GEN_AI_AGENT_VERSION
-AGENT_ID: Final = "gen_ai.agent.id"
+AGENT_ID: Final = _gen_ai.GEN_AI_AGENT_ID
 
-REQUEST_MODEL: Final = "gen_ai.request.model"
-RESPONSE_MODEL: Final = "gen_ai.response.model"
-REQUEST_TEMPERATURE: Final = "gen_ai.request.temperature"
-REQUEST_MAX_TOKENS: Final = "gen_ai.request.max_tokens"
-REQUEST_TOP_P: Final = "gen_ai.request.top_p"
-REQUEST_STREAM: Final = "gen_ai.request.stream"
+REQUEST_MODEL: Final = _gen_ai.GEN_AI_REQUEST_MODEL
+RESPONSE_MODEL: Final = _gen_ai.GEN_AI_RESPONSE_MODEL
+REQUEST_TEMPERATURE: Final = _gen_ai.GEN_AI_REQUEST_TEMPERATURE
+REQUEST_MAX_TOKENS: Final = _gen_ai.GEN_AI_REQUEST_MAX_TOKENS
+REQUEST_TOP_P: Final = _gen_ai.GEN_AI_REQUEST_TOP_P
+REQUEST_STREAM: Final = _gen_ai.GEN_AI_REQUEST_STREAM
+REQUEST_SEED: Final = _gen_ai.GEN_AI_REQUEST_SEED
+REQUEST_STOP_SEQUENCES: Final = _gen_ai.GEN_AI_REQUEST_STOP_SEQUENCES
+REQUEST_CHOICE_COUNT: Final = _gen_ai.GEN_AI_REQUEST_CHOICE_COUNT
+REQUEST_FREQUENCY_PENALTY: Final = _gen_ai.GEN_AI_REQUEST_FREQUENCY_PENALTY
+REQUEST_PRESENCE_PENALTY: Final = _gen_ai.GEN_AI_REQUEST_PRESENCE_PENALTY
+REQUEST_TOP_K: Final = _gen_ai.GEN_AI_REQUEST_TOP_K
+REQUEST_ENCODING_FORMATS: Final = _gen_ai.GEN_AI_REQUEST_ENCODING_FORMATS
+OUTPUT_TYPE: Final = _gen_ai.GEN_AI_OUTPUT_TYPE
+OUTPUT_TYPE_TEXT: Final = _gen_ai.GenAiOutputTypeValues.TEXT.value
+OUTPUT_TYPE_JSON: Final = _gen_ai.GenAiOutputTypeValues.JSON.value
 
-REQUEST_SEED: Final = "gen_ai.request.seed"
-REQUEST_STOP_SEQUENCES: Final = "gen_ai.request.stop_sequences"
-REQUEST_CHOICE_COUNT: Final = "gen_ai.request.choice.count"
-REQUEST_FREQUENCY_PENALTY: Final = "gen_ai.request.frequency_penalty"
-REQUEST_PRESENCE_PENALTY: Final = "gen_ai.request.presence_penalty"
-REQUEST_TOP_K: Final = "gen_ai.request.top_k"
-REQUEST_ENCODING_FORMATS: Final = "gen_ai.request.encoding_formats"
-OUTPUT_TYPE: Final = "gen_ai.output.type"
-OUTPUT_TYPE_TEXT: Final = "text"
-OUTPUT_TYPE_JSON: Final = "json"
+RESPONSE_ID: Final = _gen_ai.GEN_AI_RESPONSE_ID
+RESPONSE_FINISH_REASONS: Final = _gen_ai.GEN_AI_RESPONSE_FINISH_REASONS
+RESPONSE_TIME_TO_FIRST_CHUNK: Final = _gen_ai.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK
 
-RESPONSE_ID: Final = "gen_ai.response.id"
-RESPONSE_FINISH_REASONS: Final = "gen_ai.response.finish_reasons"
-RESPONSE_TIME_TO_FIRST_CHUNK: Final = "gen_ai.response.time_to_first_chunk"
-
-USAGE_INPUT_TOKENS: Final = "gen_ai.usage.input_tokens"
-USAGE_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
+USAGE_INPUT_TOKENS: Final = _gen_ai.GEN_AI_USAGE_INPUT_TOKENS
+USAGE_OUTPUT_TOKENS: Final = _gen_ai.GEN_AI_USAGE_OUTPUT_TOKENS
 # Already counted in `gen_ai.usage.output_tokens`.
-USAGE_REASONING_OUTPUT_TOKENS: Final = "gen_ai.usage.reasoning.output_tokens"
+USAGE_REASONING_OUTPUT_TOKENS: Final = _gen_ai.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS
 # Both are already counted in `gen_ai.usage.input_tokens`.
-USAGE_CACHE_READ_INPUT_TOKENS: Final = "gen_ai.usage.cache_read.input_tokens"
-USAGE_CACHE_CREATION_INPUT_TOKENS: Final = "gen_ai.usage.cache_creation.input_tokens"
+USAGE_CACHE_READ_INPUT_TOKENS: Final = _gen_ai.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS
+USAGE_CACHE_CREATION_INPUT_TOKENS: Final = _gen_ai.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS
 
-# The conventions' finish reasons; a provider's own values are mapped to them
-# where they mean the same, and kept as they are otherwise.
-FINISH_STOP: Final = "stop"
-FINISH_LENGTH: Final = "length"
-FINISH_CONTENT_FILTER: Final = "content_filter"
-FINISH_TOOL_CALL: Final = "tool_call"
-FINISH_ERROR: Final = "error"
+TOKEN_TYPE: Final = _gen_ai.GEN_AI_TOKEN_TYPE
+TOKEN_TYPE_INPUT: Final = _gen_ai.GenAiTokenTypeValues.INPUT.value
+TOKEN_TYPE_OUTPUT: Final = _gen_ai.GenAiTokenTypeValues.COMPLETION.value
+
+EMBEDDINGS_DIMENSION_COUNT: Final = _gen_ai.GEN_AI_EMBEDDINGS_DIMENSION_COUNT
+
+TOOL_NAME: Final = _gen_ai.GEN_AI_TOOL_NAME
+TOOL_CALL_ID: Final = _gen_ai.GEN_AI_TOOL_CALL_ID
+TOOL_TYPE: Final = _gen_ai.GEN_AI_TOOL_TYPE
+TOOL_DESCRIPTION: Final = _gen_ai.GEN_AI_TOOL_DESCRIPTION
+
+# Message content (recorded only when capture is switched on).
+INPUT_MESSAGES: Final = _gen_ai.GEN_AI_INPUT_MESSAGES
+OUTPUT_MESSAGES: Final = _gen_ai.GEN_AI_OUTPUT_MESSAGES
+SYSTEM_INSTRUCTIONS: Final = _gen_ai.GEN_AI_SYSTEM_INSTRUCTIONS
+TOOL_DEFINITIONS: Final = _gen_ai.GEN_AI_TOOL_DEFINITIONS
+TOOL_CALL_ARGUMENTS: Final = _gen_ai.GEN_AI_TOOL_CALL_ARGUMENTS
+TOOL_CALL_RESULT: Final = _gen_ai.GEN_AI_TOOL_CALL_RESULT
+
+# Metrics of model calls.
+METRIC_OPERATION_DURATION: Final = _gen_ai_metrics.GEN_AI_CLIENT_OPERATION_DURATION
+METRIC_TOKEN_USAGE: Final = _gen_ai_metrics.GEN_AI_CLIENT_TOKEN_USAGE
+METRIC_TIME_TO_FIRST_CHUNK: Final = _gen_ai_metrics.GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK
+
+ERROR_TYPE: Final = _error.ERROR_TYPE
 
 # The endpoint a model call reached (the general `server.*` and HTTP keys).
-SERVER_ADDRESS: Final = "server.address"
-SERVER_PORT: Final = "server.port"
-HTTP_RESPONSE_STATUS_CODE: Final = "http.response.status_code"
-# The status code (an int) of a failed call made over gRPC.
-RPC_GRPC_STATUS_CODE: Final = "rpc.grpc.status_code"
-# otelscope's own: how many HTTP requests the provider's SDK sent for one model
-# call, retries included (1 when nothing was retried).
-REQUEST_ATTEMPTS: Final = "otelscope.request.attempts"
+SERVER_ADDRESS: Final = _server.SERVER_ADDRESS
+SERVER_PORT: Final = _server.SERVER_PORT
+HTTP_RESPONSE_STATUS_CODE: Final = _http.HTTP_RESPONSE_STATUS_CODE
+# The status code (an int) of a failed call made over gRPC. Deprecated in the
+# package (1.44 asks for its name, a string, in `rpc.response.status_code`).
+RPC_GRPC_STATUS_CODE: Final = _rpc.RPC_GRPC_STATUS_CODE
 
-# otelscope's own roll-up of the tokens used by every model call inside an
-# agent call or a ReAct round (nested agents included). Named apart from
-# `gen_ai.usage.*`, which a backend would otherwise add to the children's.
-ROLLUP_INPUT_TOKENS: Final = "otelscope.usage.input_tokens"
-ROLLUP_OUTPUT_TOKENS: Final = "otelscope.usage.output_tokens"
+# Model Context Protocol (the GenAI conventions' MCP page): on the
+# `execute_tool` span of a tool an MCP server runs.
+MCP_METHOD_NAME: Final = _mcp.MCP_METHOD_NAME
+MCP_METHOD_TOOLS_CALL: Final = _mcp.McpMethodNameValues.TOOLS_CALL.value
+MCP_PROTOCOL_VERSION: Final = _mcp.MCP_PROTOCOL_VERSION
+MCP_SESSION_ID: Final = _mcp.MCP_SESSION_ID
+JSONRPC_REQUEST_ID: Final = _jsonrpc.JSONRPC_REQUEST_ID
+RPC_RESPONSE_STATUS_CODE: Final = _rpc.RPC_RESPONSE_STATUS_CODE
+NETWORK_TRANSPORT: Final = _network.NETWORK_TRANSPORT
+# `network.transport` of stdio (a pipe) and of HTTP.
+TRANSPORT_PIPE: Final = _network.NetworkTransportValues.PIPE.value
+TRANSPORT_TCP: Final = _network.NetworkTransportValues.TCP.value
 
-# How an AgentScope 1.x formatter prepared a chat call's input, on the chat
-# span (the conventions have no formatting step): the formatter's class, the
-# messages it was given, and how many of them its truncation removed.
-FORMATTER_NAME: Final = "otelscope.formatter.name"
-FORMATTER_INPUT_MESSAGES: Final = "otelscope.formatter.input_messages"
-FORMATTER_TRUNCATED_MESSAGES: Final = "otelscope.formatter.truncated_messages"
+# -- 2. From the GenAI conventions, not in the package ------------------------
 
-TOKEN_TYPE: Final = "gen_ai.token.type"
-TOKEN_TYPE_INPUT: Final = "input"
-TOKEN_TYPE_OUTPUT: Final = "output"
-
-EMBEDDINGS_DIMENSION_COUNT: Final = "gen_ai.embeddings.dimension.count"
-
-TOOL_NAME: Final = "gen_ai.tool.name"
-TOOL_CALL_ID: Final = "gen_ai.tool.call.id"
-TOOL_TYPE: Final = "gen_ai.tool.type"
-TOOL_DESCRIPTION: Final = "gen_ai.tool.description"
-TOOL_TYPE_FUNCTION: Final = "function"
-
-REACT_ROUND: Final = "gen_ai.react.round"
-REACT_FINISH_REASON: Final = "gen_ai.react.finish_reason"
-REACT_FINISH_TOOL_CALLS: Final = "tool_calls"
-REACT_FINISH_STOP: Final = "stop"
-
-# Metrics.
-METRIC_OPERATION_DURATION: Final = "gen_ai.client.operation.duration"
-METRIC_TOKEN_USAGE: Final = "gen_ai.client.token.usage"
-METRIC_TIME_TO_FIRST_CHUNK: Final = "gen_ai.client.operation.time_to_first_chunk"
+# Metrics of agent, tool and workflow calls.
 METRIC_INVOKE_AGENT_DURATION: Final = "gen_ai.invoke_agent.duration"
 METRIC_EXECUTE_TOOL_DURATION: Final = "gen_ai.execute_tool.duration"
 METRIC_WORKFLOW_DURATION: Final = "gen_ai.workflow.duration"
@@ -137,38 +157,23 @@ TOKEN_BUCKETS: Final = (
     1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
 )  # fmt: skip
 
-# Message content (recorded only when capture is switched on).
-INPUT_MESSAGES: Final = "gen_ai.input.messages"
-OUTPUT_MESSAGES: Final = "gen_ai.output.messages"
-SYSTEM_INSTRUCTIONS: Final = "gen_ai.system_instructions"
-TOOL_DEFINITIONS: Final = "gen_ai.tool.definitions"
-TOOL_CALL_ARGUMENTS: Final = "gen_ai.tool.call.arguments"
-TOOL_CALL_RESULT: Final = "gen_ai.tool.call.result"
+# The event of a model call's content.
 EVENT_INFERENCE_DETAILS: Final = "gen_ai.client.inference.operation.details"
 
-ERROR_TYPE: Final = "error.type"
-# `error.type` of an operation that was cancelled (task cancel, interrupt,
-# timeout) rather than failed: low-cardinality and distinct from any exception.
-ERROR_TYPE_CANCELLED: Final = "cancelled"
-# `error.type` of a tool whose failure the framework turned into a result.
-ERROR_TYPE_TOOL_ERROR: Final = "tool_error"
+# The conventions' finish reasons (the output messages' `finish_reason`); a
+# provider's own values are mapped to them where they mean the same, and kept
+# as they are otherwise.
+FINISH_STOP: Final = "stop"
+FINISH_LENGTH: Final = "length"
+FINISH_CONTENT_FILTER: Final = "content_filter"
+FINISH_TOOL_CALL: Final = "tool_call"
+FINISH_ERROR: Final = "error"
 
-# Model Context Protocol (the GenAI conventions' MCP page): on the
-# `execute_tool` span of a tool an MCP server runs.
-MCP_METHOD_NAME: Final = _mcp.MCP_METHOD_NAME
-MCP_METHOD_TOOLS_CALL: Final = "tools/call"
-MCP_PROTOCOL_VERSION: Final = _mcp.MCP_PROTOCOL_VERSION
-MCP_SESSION_ID: Final = _mcp.MCP_SESSION_ID
-JSONRPC_REQUEST_ID: Final = _jsonrpc.JSONRPC_REQUEST_ID
-NETWORK_TRANSPORT: Final = _network.NETWORK_TRANSPORT
-# `network.transport` of stdio (a pipe) and of HTTP.
-TRANSPORT_PIPE: Final = "pipe"
-TRANSPORT_TCP: Final = "tcp"
-RPC_RESPONSE_STATUS_CODE: Final = "rpc.response.status_code"
+# `gen_ai.tool.type` of a function the agent's toolkit runs.
+TOOL_TYPE_FUNCTION: Final = "function"
 
-# Agent2Agent protocol (the GenAI conventions' A2A page; not yet in the
-# semantic-conventions package): on the `invoke_agent` span of an agent
-# reached over A2A.
+# Agent2Agent protocol (the GenAI conventions' A2A attributes): on the
+# `invoke_agent` span of an agent reached over A2A.
 A2A_METHOD_NAME: Final = "a2a.method.name"
 A2A_METHOD_SEND_MESSAGE: Final = "SendMessage"
 A2A_METHOD_SEND_STREAMING_MESSAGE: Final = "SendStreamingMessage"
@@ -182,3 +187,46 @@ A2A_PROTOCOL_VERSION: Final = "a2a.protocol.version"
 A2A_TASK_STATE_FAILED: Final = "TASK_STATE_FAILED"
 A2A_TASK_STATE_REJECTED: Final = "TASK_STATE_REJECTED"
 A2A_TASK_STATE_UNSPECIFIED: Final = "TASK_STATE_UNSPECIFIED"
+
+# -- 3. otelscope's extensions --------------------------------------------------
+# The conventions have no name for these. otelscope's own keys are named
+# `otelscope.*`; the ReAct round keeps the operation, span and attribute names
+# LoongSuite's AgentScope instrumentation gives it, so that traces of both
+# read alike.
+
+# One reasoning-acting round of a ReAct agent: `gen_ai.operation.name`,
+# its round number (from 1) and why it ended (it ran a tool, or it answered).
+OP_REACT: Final = "react"
+REACT_ROUND: Final = "gen_ai.react.round"
+REACT_FINISH_REASON: Final = "gen_ai.react.finish_reason"
+REACT_FINISH_TOOL_CALLS: Final = "tool_calls"
+REACT_FINISH_STOP: Final = "stop"
+# Span name of a round: no model or tool suffix, as a round is not a call to
+# a named thing.
+REACT_STEP_SPAN_NAME: Final = "react step"
+
+# The tokens used by every model call inside an agent call or a ReAct round
+# (nested agents included). Named apart from `gen_ai.usage.*`, which a
+# backend would otherwise add to the children's.
+ROLLUP_INPUT_TOKENS: Final = "otelscope.usage.input_tokens"
+ROLLUP_OUTPUT_TOKENS: Final = "otelscope.usage.output_tokens"
+
+# How an AgentScope 1.x formatter prepared a chat call's input, on the chat
+# span (the conventions have no formatting step): the formatter's class, the
+# messages it was given, and how many of them its truncation removed.
+FORMATTER_NAME: Final = "otelscope.formatter.name"
+FORMATTER_INPUT_MESSAGES: Final = "otelscope.formatter.input_messages"
+FORMATTER_TRUNCATED_MESSAGES: Final = "otelscope.formatter.truncated_messages"
+
+# How many HTTP requests the provider's SDK sent for one model call, retries
+# included (1 when nothing was retried). `http.request.resend_count` is the
+# conventions' count per HTTP request span; a model call is one span over
+# all its requests.
+REQUEST_ATTEMPTS: Final = "otelscope.request.attempts"
+
+# `error.type` values where no exception class names the failure (the
+# conventions ask for few, documented values): an operation that was
+# cancelled (task cancel, interrupt, timeout) rather than failed, and a tool
+# whose failure the framework turned into a result.
+ERROR_TYPE_CANCELLED: Final = "cancelled"
+ERROR_TYPE_TOOL_ERROR: Final = "tool_error"

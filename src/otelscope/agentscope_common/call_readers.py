@@ -43,10 +43,10 @@ def tool_info(toolkit: Any, tool_call: Any, describe: Callable[[Any, str], ToolF
     )
 
 
-class ToolReader:
-    """A line's ``core.tool_call.ToolReader``: tool calls carry their
-    arguments in ``input`` and their result blocks in ``content`` on both
-    lines; the description and the outcome are the line's own."""
+class AgentScopeToolReader:
+    """The ``core.tool_call.ToolReader`` of an AgentScope line: tool calls
+    carry their arguments in ``input`` and their result blocks in ``content``
+    on both lines; the description and the outcome are the line's own."""
 
     def __init__(
         self,
