@@ -16,6 +16,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import Sampler
 
 from otelscope import AgentScopeInstrumentor
 from otelscope.core import guard
@@ -41,9 +42,9 @@ settings.load_profile(os.environ.get("OTELSCOPE_HYPOTHESIS_PROFILE", "ci"))
 class Traced:
     """Tracer and meter providers with in-memory readers, and otelscope on them."""
 
-    def __init__(self, exemplars: bool = True) -> None:
+    def __init__(self, exemplars: bool = True, sampler: Sampler | None = None) -> None:
         self.exporter = InMemorySpanExporter()
-        self.provider = TracerProvider()
+        self.provider = TracerProvider(sampler=sampler)
         self.provider.add_span_processor(SimpleSpanProcessor(self.exporter))
         self.metric_reader = InMemoryMetricReader()
         self.meter_provider = MeterProvider(

@@ -47,6 +47,8 @@ class Script:
     calls_made: int = 0
     tool_runs: int = 0
     tool_parents: list[int] = field(default_factory=list)
+    # The whole span context each tool body ran in (trace, span, sampling flag).
+    tool_contexts: list[Any] = field(default_factory=list)
 
     def next_step(self) -> Step:
         step = self.steps[min(self.calls_made, len(self.steps) - 1)]
@@ -123,7 +125,9 @@ async def get_weather(city: str) -> ToolResponse:
     if script is not None:
         # Which span the tool body runs under: the test checks it is the
         # execute_tool span of this very call.
-        script.tool_parents.append(trace.get_current_span().get_span_context().span_id)
+        running_in = trace.get_current_span().get_span_context()
+        script.tool_parents.append(running_in.span_id)
+        script.tool_contexts.append(running_in)
     return ToolResponse(content=[TextBlock(type="text", text=f"Sunny in {city}")])
 
 

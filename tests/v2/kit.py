@@ -45,6 +45,8 @@ class Script:
     tool_error: BaseException | None = None
     calls_made: int = 0
     tool_parents: list[int] = field(default_factory=list)
+    # The whole span context each tool body ran in (trace, span, sampling flag).
+    tool_contexts: list[Any] = field(default_factory=list)
 
     def next_step(self) -> Step:
         step = self.steps[min(self.calls_made, len(self.steps) - 1)]
@@ -133,7 +135,9 @@ async def get_weather(city: str) -> str:
             await asyncio.sleep(script.tool_delay)
         # Which span the tool body runs under: tests check it is the
         # execute_tool span of this very call.
-        script.tool_parents.append(trace.get_current_span().get_span_context().span_id)
+        running_in = trace.get_current_span().get_span_context()
+        script.tool_parents.append(running_in.span_id)
+        script.tool_contexts.append(running_in)
         if script.tool_error is not None:
             raise script.tool_error
     return f"Sunny in {city}"

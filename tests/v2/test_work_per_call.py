@@ -20,12 +20,12 @@ from tests.v2.kit import ScriptedChatModel, call_with, make_agent, one_tool_roun
 from tests.work_counts import MODES, assert_work_in_mode, work
 
 AGENTSCOPE_VERSION = tuple(int(part) for part in metadata.version("agentscope").split(".")[:3])
-RECORDED = {(2, 0, 11): work(314, 45, 5, 8)}
-STREAMED = {(2, 0, 11): work(363, 54, 7, 10)}
+RECORDED = {(2, 0, 11): work(323, 45, 5, 8)}
+STREAMED = {(2, 0, 11): work(372, 54, 7, 10)}
 # The same calls under a sampler that drops every span: every metric point is
-# recorded, and otelscope still does as much of its own work as for kept
-# spans (its attributes offered to the dropped spans included).
-SAMPLED_OUT = {(2, 0, 11): work(314, 39, 5, 8)}
+# recorded; the dropped call's span is the only one started, and its parts
+# attach nothing (the 18 attaches are the call's own, one per reply event).
+SAMPLED_OUT = {(2, 0, 11): work(300, 18, 2, 8, spans=1)}
 
 
 def agent_call(loop: asyncio.AbstractEventLoop, stream: bool = False) -> Callable[[], None]:

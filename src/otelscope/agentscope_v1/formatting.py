@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine, Sized
 from contextvars import ContextVar
 from typing import Any, NamedTuple
 
+from otelscope.core.calls import current_call
 from otelscope.core.guard import report_internal_error, suppressed
 from otelscope.core.hierarchy import NestedCallGuard, wrap_own_methods
 from otelscope.core.patching import Patches
@@ -69,7 +70,7 @@ def formatting_of(messages: object) -> Formatting | None:
 def _traced_format(truncating_base: type) -> Callable[[AsyncMethod], AsyncMethod]:
     def wrap(original: AsyncMethod) -> AsyncMethod:
         async def format(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if suppressed() or _formatting.is_running(self):
+            if suppressed() or _formatting.is_running(self) or _in_dropped_call():
                 return await original(self, *args, **kwargs)
             truncation = _Truncation() if isinstance(self, truncating_base) else None
             token = _truncation.set(truncation)
@@ -88,6 +89,12 @@ def _traced_format(truncating_base: type) -> Callable[[AsyncMethod], AsyncMethod
         return format
 
     return wrap
+
+
+def _in_dropped_call() -> bool:
+    """The counts go on a chat span only: a dropped call has none."""
+    call = current_call()
+    return call is not None and call.dropped
 
 
 def _remember(

@@ -198,7 +198,9 @@ class _Hubs:
         except Exception:
             report_internal_error("starting an invoke_workflow span")
             return None
-        entry.token = otel_context.attach(entry.operation.context)
+        context = entry.operation.context
+        if context is not None:
+            entry.token = otel_context.attach(context)
         return entry
 
     def _exiting_entry(self, hub: Any) -> tuple[_Entry, bool] | None:

@@ -78,6 +78,7 @@ class AgentCall:
         "agent_name",
         "cancelled",
         "conversation_id",
+        "dropped",
         "operation",
         "parent",
         "parent_round",
@@ -92,8 +93,12 @@ class AgentCall:
         agent_name: str,
         operation: Operation,
         conversation_id: str | None = None,
+        dropped: bool = False,
     ) -> None:
         self.agent = agent
+        # A sampler dropped the call's trace: its parts start no spans of
+        # their own (``Telemetry``), and record their metrics all the same.
+        self.dropped = dropped
         self.agent_name = agent_name
         # Every span of the call carries it (`gen_ai.conversation.id`).
         self.conversation_id = conversation_id

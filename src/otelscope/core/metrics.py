@@ -71,7 +71,11 @@ class Metrics:
         )
 
     def workflow(
-        self, attributes: Attributes, duration: float, error_type: str | None, context: Context
+        self,
+        attributes: Attributes,
+        duration: float,
+        error_type: str | None,
+        context: Context | None,
     ) -> None:
         self._workflow_duration.record(duration, _with_error(attributes, error_type), context)
 
@@ -84,7 +88,7 @@ class Metrics:
         input_tokens: int | None,
         output_tokens: int | None,
         time_to_first_chunk: float | None,
-        context: Context,
+        context: Context | None,
     ) -> None:
         """A chat or embeddings call ended."""
         self._operation_duration.record(duration, _with_error(attributes, error_type), context)
@@ -100,12 +104,20 @@ class Metrics:
             self._time_to_first_chunk.record(time_to_first_chunk, attributes, context)
 
     def agent_call(
-        self, attributes: Attributes, duration: float, error_type: str | None, context: Context
+        self,
+        attributes: Attributes,
+        duration: float,
+        error_type: str | None,
+        context: Context | None,
     ) -> None:
         self._agent_duration.record(duration, _with_error(attributes, error_type), context)
 
     def tool_call(
-        self, attributes: Attributes, duration: float, error_type: str | None, context: Context
+        self,
+        attributes: Attributes,
+        duration: float,
+        error_type: str | None,
+        context: Context | None,
     ) -> None:
         self._tool_duration.record(duration, _with_error(attributes, error_type), context)
 

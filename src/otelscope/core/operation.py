@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.trace import Span, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
 
@@ -47,9 +48,12 @@ class Operation:
 
     __slots__ = ("_remote", "context", "ended", "on_end", "span", "started")
 
-    def __init__(self, span: Span) -> None:
+    def __init__(self, span: Span, attached: bool = True) -> None:
         self.span = span
-        self.context = trace.set_span_in_context(span)
+        # None for a part of a call whose trace a sampler dropped: it stands on
+        # the call's span, whose context the call keeps attached around it,
+        # so it attaches nothing itself (``otelscope.core.telemetry``).
+        self.context: Context | None = trace.set_span_in_context(span) if attached else None
         self.ended = False
         self.on_end: Callable[[Operation, str | None], None] | None = None
         self.started = time.perf_counter()

@@ -72,7 +72,8 @@ class step_scope:
         self._remote = remote
 
     def __enter__(self) -> None:
-        self._token = otel_context.attach(self._context)
+        context = self._context
+        self._token = None if context is None else otel_context.attach(context)
         self._call_token = calls.enter_call(self._call) if self._call is not None else None
         self._remote_token = enter_remote(self._remote) if self._remote is not None else None
         if self._also is not None:
@@ -94,7 +95,8 @@ class step_scope:
             leave_remote(self._remote_token)
         if self._call_token is not None:
             calls.leave_call(self._call_token)
-        otel_context.detach(self._token)
+        if self._token is not None:
+            otel_context.detach(self._token)
 
 
 def traced_stream(
@@ -180,7 +182,7 @@ async def _traced_steps(  # noqa: PLR0912
             # `step_scope`'s work, written out: this runs for every item of
             # every traced stream, and a context manager costs three calls more.
             try:
-                token = otel_context.attach(context)
+                token = None if context is None else otel_context.attach(context)
                 call_token = calls.enter_call(call) if call is not None else None
                 serving_token = enter_serving(serving) if serving is not None else None
                 remote_token = enter_remote(remote) if remote is not None else None
@@ -197,7 +199,8 @@ async def _traced_steps(  # noqa: PLR0912
                         leave_serving(serving_token)
                     if call_token is not None:
                         calls.leave_call(call_token)
-                    otel_context.detach(token)
+                    if token is not None:
+                        otel_context.detach(token)
             except StopAsyncIteration:
                 completed = True
                 _notify(observer.finished)

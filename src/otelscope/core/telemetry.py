@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from opentelemetry._logs import Logger
-from opentelemetry.trace import Span, SpanKind, Tracer
+from opentelemetry.trace import Span, SpanKind, Tracer, get_current_span
 from opentelemetry.util.types import AttributeValue
 
 from otelscope.core import conventions as conv
@@ -142,8 +142,9 @@ class ChatOperation(ModelOperation):
         span: Span,
         metric_attributes: dict[str, AttributeValue],
         call: AgentCall | None,
+        attached: bool = True,
     ) -> None:
-        super().__init__(span)
+        super().__init__(span, attached)
         self.metric_attributes = metric_attributes
         self.time_to_first_chunk: float | None = None
         # What the provider's SDK reported (otelscope.core.served), if any,
@@ -266,6 +267,9 @@ class Telemetry:
     def record_content(self, operation: Operation, values: Mapping[str, Any]) -> None:
         """Content values (in the conventions' shape) of ``operation``: set on
         its span, and kept for its event, as the capture mode says."""
+        if not operation.span.is_recording():
+            # A dropped span: no content is rendered, redacted or kept.
+            return
         policy = self._content
         for key, value in values.items():
             if value is None or operation.ended:
@@ -281,10 +285,22 @@ class Telemetry:
     # -- agent calls --------------------------------------------------------
 
     def start_agent_call(self, agent: object, info: AgentInfo) -> AgentCall:
-        conversation_id = chosen_conversation_id() or info.conversation_id
-        if conversation_id is None:
-            outer = current_call()
-            conversation_id = outer.conversation_id if outer is not None else None
+        metric_attributes: dict[str, AttributeValue] = {conv.AGENT_NAME: info.name}
+        _put(metric_attributes, conv.REQUEST_MODEL, info.model)
+        span = dropped_parent()
+        conversation_id = None
+        if span is None:
+            conversation_id = _conversation_for(info)
+            span = self._agent_span(info, conversation_id)
+        operation = Operation(span)
+        record = self._metrics.agent_call
+        operation.on_end = lambda op, error_type: record(
+            metric_attributes, op.duration(), error_type, op.context
+        )
+        # The call's own span dropped by the sampler, or standing on a dropped one.
+        return AgentCall(agent, info.name, operation, conversation_id, _dropped(span))
+
+    def _agent_span(self, info: AgentInfo, conversation_id: str | None) -> Span:
         attributes: dict[str, AttributeValue] = {
             conv.OPERATION_NAME: conv.OP_INVOKE_AGENT,
             conv.AGENT_NAME: info.name,
@@ -302,19 +318,11 @@ class Telemetry:
         )
         # A remote agent's invocation is a client call (the conventions' kind
         # for an agent in another process).
-        span = self._tracer.start_span(
+        return self._tracer.start_span(
             f"{conv.OP_INVOKE_AGENT} {info.name}",
             kind=SpanKind.CLIENT if info.remote else SpanKind.INTERNAL,
             attributes=attributes,
         )
-        operation = Operation(span)
-        metric_attributes: dict[str, AttributeValue] = {conv.AGENT_NAME: info.name}
-        _put(metric_attributes, conv.REQUEST_MODEL, info.model)
-        record = self._metrics.agent_call
-        operation.on_end = lambda op, error_type: record(
-            metric_attributes, op.duration(), error_type, op.context
-        )
-        return AgentCall(agent, info.name, operation, conversation_id)
 
     def end_agent_call(self, call: AgentCall, error: BaseException | None = None) -> None:
         """End the call and whatever round of it is still open, the same way:
@@ -326,7 +334,8 @@ class Telemetry:
                 self.end_round(open_round)
             else:
                 self.fail_round(open_round, error)
-        _put_rollup(call.operation, call.tokens)
+        if not call.dropped:
+            _put_rollup(call.operation, call.tokens)
         _pass_tokens_up(call)
         if error is not None:
             call.operation.fail(error)
@@ -340,14 +349,16 @@ class Telemetry:
     def start_workflow(self, name: str) -> Operation:
         """A multi-agent run (pipeline, hub, team): the agents' calls inside
         it nest under this span, so the whole run is one trace."""
-        attributes: dict[str, AttributeValue] = {
-            conv.OPERATION_NAME: conv.OP_INVOKE_WORKFLOW,
-            conv.WORKFLOW_NAME: name,
-        }
-        _put(attributes, conv.CONVERSATION_ID, _conversation_here())
-        span = self._tracer.start_span(
-            f"{conv.OP_INVOKE_WORKFLOW} {name}", kind=SpanKind.INTERNAL, attributes=attributes
-        )
+        span = dropped_parent()
+        if span is None:
+            attributes: dict[str, AttributeValue] = {
+                conv.OPERATION_NAME: conv.OP_INVOKE_WORKFLOW,
+                conv.WORKFLOW_NAME: name,
+            }
+            _put(attributes, conv.CONVERSATION_ID, _conversation_here())
+            span = self._tracer.start_span(
+                f"{conv.OP_INVOKE_WORKFLOW} {name}", kind=SpanKind.INTERNAL, attributes=attributes
+            )
         operation = Operation(span)
         metric_attributes: dict[str, AttributeValue] = {conv.WORKFLOW_NAME: name}
         record = self._metrics.workflow
@@ -363,16 +374,18 @@ class Telemetry:
         if call.round is not None:
             self.end_round(call.round)
         call.rounds += 1
-        span = self._tracer.start_span(
-            conv.REACT_STEP_SPAN_NAME,
-            context=call.operation.context,
-            kind=SpanKind.INTERNAL,
-            attributes=_in_conversation(
-                {conv.OPERATION_NAME: conv.OP_REACT, conv.REACT_ROUND: call.rounds},
-                call.conversation_id,
-            ),
-        )
-        call.round = ReactRound(Operation(span), call.rounds)
+        span = call.operation.span
+        if not call.dropped:
+            span = self._tracer.start_span(
+                conv.REACT_STEP_SPAN_NAME,
+                context=call.operation.context,
+                kind=SpanKind.INTERNAL,
+                attributes=_in_conversation(
+                    {conv.OPERATION_NAME: conv.OP_REACT, conv.REACT_ROUND: call.rounds},
+                    call.conversation_id,
+                ),
+            )
+        call.round = ReactRound(Operation(span, not call.dropped), call.rounds)
         return call.round
 
     def round_for_acting(self, call: AgentCall) -> ReactRound:
@@ -383,15 +396,19 @@ class Telemetry:
         return current
 
     def end_round(self, react_round: ReactRound) -> None:
-        finish = conv.REACT_FINISH_TOOL_CALLS if react_round.acted else conv.REACT_FINISH_STOP
-        _put_rollup(react_round.operation, react_round.tokens, {conv.REACT_FINISH_REASON: finish})
+        if react_round.operation.span.is_recording():
+            finish = conv.REACT_FINISH_TOOL_CALLS if react_round.acted else conv.REACT_FINISH_STOP
+            _put_rollup(
+                react_round.operation, react_round.tokens, {conv.REACT_FINISH_REASON: finish}
+            )
         react_round.operation.stop()
 
     @staticmethod
     def fail_round(react_round: ReactRound, error: BaseException | None) -> None:
         """End a round that did not complete: failed by ``error``, or
         cancelled when there is none."""
-        _put_rollup(react_round.operation, react_round.tokens)
+        if react_round.operation.span.is_recording():
+            _put_rollup(react_round.operation, react_round.tokens)
         if error is None:
             react_round.operation.cancel()
         else:
@@ -407,21 +424,30 @@ class Telemetry:
         }
         if request.model is not None:
             metric_attributes[conv.REQUEST_MODEL] = request.model
-        attributes = {**metric_attributes, conv.REQUEST_STREAM: request.stream}
-        _put_known(
-            attributes,
-            {
-                conv.CONVERSATION_ID: _conversation_in(call),
-                conv.REQUEST_TEMPERATURE: request.temperature,
-                conv.REQUEST_MAX_TOKENS: request.max_tokens,
-                conv.REQUEST_TOP_P: request.top_p,
-            },
+        # A part of a dropped call stands on its span, in its context; a call
+        # outside any agent call looks at the current span.
+        dropped = _dropped_in(call)
+        if dropped is None:
+            attributes = {**metric_attributes, conv.REQUEST_STREAM: request.stream}
+            _put_known(
+                attributes,
+                {
+                    conv.CONVERSATION_ID: _conversation_in(call),
+                    conv.REQUEST_TEMPERATURE: request.temperature,
+                    conv.REQUEST_MAX_TOKENS: request.max_tokens,
+                    conv.REQUEST_TOP_P: request.top_p,
+                },
+            )
+            if request.formatting is not None:
+                _put_formatting(attributes, request.formatting)
+            name = f"{conv.OP_CHAT} {request.model}" if request.model else conv.OP_CHAT
+            span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        operation = ChatOperation(
+            span if dropped is None else dropped,
+            metric_attributes,
+            call,
+            attached=call is None or not call.dropped,
         )
-        if request.formatting is not None:
-            _put_formatting(attributes, request.formatting)
-        name = f"{conv.OP_CHAT} {request.model}" if request.model else conv.OP_CHAT
-        span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
-        operation = ChatOperation(span, metric_attributes, call)
         operation.on_end = self._model_call_ended
         return operation
 
@@ -431,15 +457,35 @@ class Telemetry:
             conv.PROVIDER_NAME: request.provider,
         }
         _put(metric_attributes, conv.REQUEST_MODEL, request.model)
-        attributes = _in_conversation(dict(metric_attributes), _conversation_here())
-        name = f"{conv.OP_EMBEDDINGS} {request.model}" if request.model else conv.OP_EMBEDDINGS
-        span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        span = dropped_parent()
+        if span is None:
+            attributes = _in_conversation(dict(metric_attributes), _conversation_here())
+            name = f"{conv.OP_EMBEDDINGS} {request.model}" if request.model else conv.OP_EMBEDDINGS
+            span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
         operation = EmbeddingsOperation(span, metric_attributes, request.dimensions)
         operation.on_end = self._embeddings_ended
         return operation
 
     def start_tool(self, info: ToolInfo) -> Operation:
         call = current_call()
+        dropped = _dropped_in(call)
+        if dropped is None:
+            operation = Operation(self._tool_span(info, call))
+        else:
+            operation = Operation(dropped, attached=call is None or not call.dropped)
+        metric_attributes: dict[str, AttributeValue] = {
+            conv.TOOL_NAME: info.name,
+            conv.TOOL_TYPE: conv.TOOL_TYPE_FUNCTION,
+        }
+        if call is not None:
+            metric_attributes[conv.AGENT_NAME] = call.agent_name
+        record = self._metrics.tool_call
+        operation.on_end = lambda op, error_type: record(
+            metric_attributes, op.duration(), error_type, op.context
+        )
+        return operation
+
+    def _tool_span(self, info: ToolInfo, call: AgentCall | None) -> Span:
         attributes: dict[str, AttributeValue] = {
             conv.OPERATION_NAME: conv.OP_EXECUTE_TOOL,
             conv.TOOL_NAME: info.name,
@@ -455,21 +501,9 @@ class Telemetry:
         )
         if info.endpoint:
             attributes.update(info.endpoint)
-        span = self._tracer.start_span(
+        return self._tracer.start_span(
             f"{conv.OP_EXECUTE_TOOL} {info.name}", kind=SpanKind.INTERNAL, attributes=attributes
         )
-        operation = Operation(span)
-        metric_attributes: dict[str, AttributeValue] = {
-            conv.TOOL_NAME: info.name,
-            conv.TOOL_TYPE: conv.TOOL_TYPE_FUNCTION,
-        }
-        if call is not None:
-            metric_attributes[conv.AGENT_NAME] = call.agent_name
-        record = self._metrics.tool_call
-        operation.on_end = lambda op, error_type: record(
-            metric_attributes, op.duration(), error_type, op.context
-        )
-        return operation
 
     def _embeddings_ended(self, operation: Operation, error_type: str | None) -> None:
         assert isinstance(operation, EmbeddingsOperation)
@@ -506,6 +540,47 @@ class Telemetry:
             time_to_first_chunk=operation.time_to_first_chunk,
             context=operation.context,
         )
+
+
+def dropped_parent() -> Span | None:
+    """The current span when a sampler in this process dropped it, else None.
+
+    Every standard sampler decides once per trace (``ParentBased`` follows
+    the parent, ``TraceIdRatioBased`` looks at the trace id only), so a span
+    started under a dropped one would be dropped too. otelscope starts none
+    there: the operation stands on the dropped span, whose context keeps
+    flowing (``sampled=0``) to everything the call reaches, and records its
+    metrics as usual. A remote parent (an incoming ``traceparent``) is left to
+    the sampler: an ``ALWAYS_ON`` sampler records under an unsampled one."""
+    span = get_current_span()
+    return span if _dropped(span) and not span.get_span_context().is_remote else None
+
+
+def _dropped(span: Span) -> bool:
+    """``span`` is one a sampler dropped: valid, and neither recording nor
+    sampled (an ended span is not recording either, but was sampled)."""
+    if span.is_recording():
+        return False
+    context = span.get_span_context()
+    return context.is_valid and not context.trace_flags.sampled
+
+
+def _dropped_in(call: AgentCall | None) -> Span | None:
+    """The dropped span a part of ``call`` stands on (see ``dropped_parent``):
+    the call's, when its trace was dropped; outside any call, the current one."""
+    if call is None:
+        return dropped_parent()
+    return call.operation.span if call.dropped else None
+
+
+def _conversation_for(info: AgentInfo) -> str | None:
+    """The call's conversation: the one chosen around it, AgentScope's, or
+    the calling agent's."""
+    conversation_id = chosen_conversation_id() or info.conversation_id
+    if conversation_id is None:
+        outer = current_call()
+        conversation_id = outer.conversation_id if outer is not None else None
+    return conversation_id
 
 
 def _with_served(

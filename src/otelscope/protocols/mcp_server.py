@@ -108,7 +108,7 @@ def _traced_request(tracer: Tracer) -> Callable[[Wrapped], Wrapped]:
                 return await original(self, message, request, session, *args, **kwargs)
             try:
                 operation = _start(tracer, message, request, session)
-                token = otel_context.attach(operation.context)
+                token = otel_context.attach(trace.set_span_in_context(operation.span))
                 handling = _handling.set(operation)
             except Exception:
                 report_internal_error("starting an MCP server span")
