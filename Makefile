@@ -9,7 +9,7 @@ AS1_OLDEST := $(VENV)/as1-oldest
 AS2 := $(VENV)/as2
 PYTEST_FLAGS ?= -q
 
-.PHONY: test test-fast lint typecheck test-as1 test-as1-oldest test-as2 test-phoenix browser-deps demo demo-as2 soak venvs bench bench-memory bench-util-genai bench-instructions clean
+.PHONY: test test-fast lint typecheck test-as1 test-as1-oldest test-as2 test-phoenix browser-deps demo demo-as2 soak venvs bench clean
 
 ## test: lint, type-check, and run the whole suite on every AgentScope line,
 ## then export the demo to a real backend (Arize Phoenix) and read it back.
@@ -95,53 +95,31 @@ $(VENV)/phoenix/.installed: requirements/phoenix.txt
 	$(VENV)/phoenix/bin/python -m pip install --quiet -r requirements/phoenix.txt
 	touch $@
 
-## bench: otelscope's CPU cost per call and per span next to the bare-SDK floor, AgentScope's
-## own tracing and loongsuite, both AgentScope lines, one interleaved run (5-20 min with load).
-## Writes benchmarks/results/overhead.{md,json,png}; BENCH_FLAGS="--blocks 15" for more rounds.
+## bench: what otelscope adds per agent call, in process CPU, against its targets: the
+## span floor, the sampled-out floor, the telemetry floor, the no-logic bare-spans configuration
+## and the peers (loongsuite, Tencent agentobs), both AgentScope lines, one interleaved run
+## (5-15 min with load). Prints the tables; writes benchmarks/results/overhead.{md,json}.
+## BENCH_FLAGS="--rounds 80 --calls 64" for more rounds or longer blocks.
 BENCH_FLAGS ?=
-bench: $(AS1)/.installed $(AS2)/.installed $(VENV)/bench-driver/.installed \
-		$(VENV)/bench-loongsuite-as1/.installed $(VENV)/bench-loongsuite-as2/.installed
-	$(VENV)/bench-driver/bin/python -m benchmarks $(BENCH_FLAGS)
+BENCH_PEERS := loongsuite-as1 loongsuite-as2 agentobs-as1 agentobs-as2
+bench: $(AS1)/.installed $(AS2)/.installed $(BENCH_PEERS:%=$(VENV)/bench-%/.installed)
+	$(PYTHON) -m benchmarks $(BENCH_FLAGS)
 
-## bench-memory: 100,000 calls per line with otelscope on; resident size and live objects
-## must stay flat (both lines at once, up to ~45 min; MEMORY_CALLS=10000 for a quick look).
-MEMORY_CALLS ?= 100000
-bench-memory: $(AS1)/.installed $(AS2)/.installed
-	$(AS1)/bin/python -m benchmarks.memory $(MEMORY_CALLS) & first=$$!; \
-	$(AS2)/bin/python -m benchmarks.memory $(MEMORY_CALLS); second=$$?; \
-	wait $$first; exit $$(( $$? | second ))
-
-# The benchmark's own venvs, from pinned files under benchmarks/.
+# The peers' venvs, from pinned files under benchmarks/.
 $(VENV)/bench-%/.installed: benchmarks/requirements-%.txt
 	rm -rf $(VENV)/bench-$*
 	$(PYTHON) -m venv $(VENV)/bench-$*
 	$(VENV)/bench-$*/bin/python -m pip install --quiet -r benchmarks/requirements-$*.txt
 	touch $@
 
-## bench-instructions: CPU instructions per agent call counted by Valgrind's callgrind, per
-## configuration, both lines: deterministic, unlike time (~20-40 min, two valgrinds at a time).
-## Writes benchmarks/results/instructions.{md,json}; Debian's valgrind is installed if missing.
-## INSTRUCTIONS_FLAGS="--scenarios sequential,streaming" for the streaming model too.
-INSTRUCTIONS_FLAGS ?=
-bench-instructions: $(AS1)/.installed $(AS2)/.installed
-	@if command -v valgrind >/dev/null; then \
-		echo "bench-instructions: $$(valgrind --version) already installed"; \
-	else \
-		echo "bench-instructions: installing Debian's valgrind"; \
-		apt-get update \
-			&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends valgrind \
-			|| { echo "bench-instructions: installing valgrind FAILED" >&2; exit 1; }; \
-		command -v valgrind >/dev/null \
-			|| { echo "bench-instructions: valgrind still missing" >&2; exit 1; }; \
-	fi
-	$(AS2)/bin/python -m benchmarks.instructions report \
-		--venv-as1 $(AS1) --venv-as2 $(AS2) $(INSTRUCTIONS_FLAGS)
-
-## bench-util-genai: the figures behind "not built on opentelemetry-util-genai".
-bench-util-genai:
-	$(PYTHON) -m venv $(VENV)/util-genai
-	$(VENV)/util-genai/bin/python -m pip install --quiet --pre -r benchmarks/requirements-util-genai.txt
-	$(VENV)/util-genai/bin/python -m benchmarks.util_genai_overhead
+# agentobs without its CLS uploader's dependencies (see benchmarks/requirements-agentobs-as1.txt).
+AGENTOBS := tencentcloud-agentobs-sdk-agentscope==0.1.5
+$(VENV)/bench-agentobs-as%/.installed: benchmarks/requirements-agentobs-as%.txt
+	rm -rf $(VENV)/bench-agentobs-as$*
+	$(PYTHON) -m venv $(VENV)/bench-agentobs-as$*
+	$(VENV)/bench-agentobs-as$*/bin/python -m pip install --quiet -r $<
+	$(VENV)/bench-agentobs-as$*/bin/python -m pip install --quiet --no-deps $(AGENTOBS)
+	touch $@
 
 clean:
 	rm -rf $(VENV)

@@ -1,10 +1,9 @@
-"""``python -m benchmarks``: otelscope's overhead next to the bare SDK and its peers.
+"""``python -m benchmarks``: what otelscope adds to an AgentScope call, against its targets.
 
-Run it from the repository root with ``make bench``, which builds the venvs
-first. It writes ``benchmarks/results/overhead.md``, ``overhead.json`` (every
-block) and ``overhead.png``, and puts the tables between the overhead-table
-markers of any README that has them. ``python -m benchmarks.memory`` is the
-memory check.
+Run it from the repository root with ``make bench``, which builds the venvs first. One worker
+process per (AgentScope line, configuration), each in the venv that holds its instrumentation
+(``benchmarks.worker``), driven round by round (``run_round``). It prints the tables and writes
+them to ``benchmarks/results/overhead.md``, with every block in ``overhead.json``.
 """
 
 from __future__ import annotations
@@ -13,19 +12,151 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import IO, Any
 
-from benchmarks import driver, report
+from benchmarks import floor, report
 
-RESULTS = driver.ROOT / "benchmarks" / "results"
-README_START = "<!-- overhead table: start -->"
-README_END = "<!-- overhead table: end -->"
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+SCENARIOS = ("sequential", "overlapping", "streaming")
+# bare-spans starts last: it makes its spans with the attributes otelscope's probe found.
+FIRST = ("baseline", *report.OTELSCOPE, *report.PEERS)
+
+
+class Worker:
+    def __init__(self, line: int, name: str, environment: dict[str, str]) -> None:
+        self.line, self.name, self.label = line, name, f"AgentScope {line}.x {name}"
+        venv = f"bench-{name}-as{line}" if name in report.PEERS else f"as{line}"
+        python = ROOT / ".venv" / venv / "bin" / "python"
+        if not python.exists():
+            raise SystemExit(f"{python} is missing: run `make bench`, which builds it")
+        # Closed in stop(): it lives as long as the worker.
+        self.log: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115
+        environment = {**environment, "PYTHONPATH": str(ROOT)}
+        environment["AGENTSCOPE_DISABLE_CONSOLE_OUTPUT"] = "true"
+        # OpenBLAS (numpy's, which AgentScope imports) otherwise keeps a thread that spins at
+        # random and moved a block's CPU per call by half.
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        self.process = subprocess.Popen(
+            [str(python), "-m", "benchmarks.worker", name],
+            cwd=ROOT,
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
+        self.versions: dict[str, str] = {}
+        # Per scenario: one call's span tree ("shape") and metric points ("points").
+        self.probes: dict[str, dict[str, Any]] = {}
+
+    def read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        answer = self.process.stdout.readline()
+        if not answer:
+            self.log.seek(0)
+            tail = "".join(self.log.readlines()[-30:])
+            raise RuntimeError(f"{self.label} died; its output:\n{tail}")
+        return dict(json.loads(answer))
+
+    def ask(self, command: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return self.read()
+
+    def probe(self) -> None:
+        for scenario in ("sequential", "streaming"):
+            found = self.ask({"op": "probe", "scenario": scenario})
+            if not found["answered"]:
+                raise RuntimeError(f"{self.label}: the {scenario} call did not answer")
+            if not found["shape"] and self.name not in ("baseline", "otelscope-sampled-out"):
+                raise RuntimeError(f"{self.label}: the {scenario} call made no span")
+            self.probes[scenario] = {"shape": found["shape"], "points": found["points"]}
+        # Overlapping calls make the same spans and points as sequential ones.
+        self.probes["overlapping"] = self.probes["sequential"]
+
+    def stop(self) -> None:
+        if self.process.poll() is None and self.process.stdin is not None:
+            self.process.stdin.write('{"op": "quit"}\n')
+            self.process.stdin.close()
+            self.process.wait(timeout=60)
+        self.log.close()
+
+
+def start(line: int, names: tuple[str, ...], environment: dict[str, str]) -> list[Worker]:
+    workers = [Worker(line, name, environment) for name in names]
+    for worker in workers:
+        worker.versions = worker.read()["ready"]
+        worker.probe()
+    return workers
+
+
+def span_attributes(otelscope: Worker) -> dict[str, Any]:
+    """otelscope's attributes per kind of span, for bare-spans to make the same spans."""
+    found: dict[str, Any] = {}
+    for scenario in ("sequential", "streaming"):
+        for name, _, attributes, _ in floor.walk(otelscope.probes[scenario]["shape"]):
+            kind = name.split(" ", 1)[0]
+            found.setdefault(f"{kind} stream" if scenario == "streaming" else kind, attributes)
+    return found
+
+
+def check_spans(workers: list[Worker]) -> None:
+    """Warn when bare-spans or otelscope-metrics make other spans than otelscope."""
+    otelscope = {worker.line: worker for worker in workers if worker.name == "otelscope"}
+    for worker in (w for w in workers if w.name in ("bare-spans", "otelscope-metrics")):
+        for scenario in ("sequential", "streaming"):
+            mine = floor.outline(worker.probes[scenario]["shape"])
+            theirs = floor.outline(otelscope[worker.line].probes[scenario]["shape"])
+            if mine != theirs:
+                warning = f"WARNING: {worker.label} {scenario}: other spans than otelscope's"
+                print(f"{warning}:\n  {mine}\n  {theirs}", file=sys.stderr)
+
+
+def floor_of(worker: Worker, otelscope: Worker, scenario: str) -> dict[str, Any] | None:
+    """What a worker's floor replays: its own spans and metric points (otelscope-sampled-out:
+    otelscope's spans); None: no floor."""
+    if worker.name == "otelscope-sampled-out":
+        return {"shape": otelscope.probes[scenario]["shape"], "points": []}
+    if worker.name in ("bare-spans", "otelscope", "otelscope-metrics"):
+        return worker.probes[scenario]
+    return None
+
+
+def run_round(workers: list[Worker], index: int, calls: int, results: dict[str, list[Any]]) -> None:
+    """Per scenario and line: the baseline, the other workers in an order rotated from round
+    to round, each followed by its floor, then the baseline again; the baseline's figure is
+    the two blocks' mean, taken as close as can be to the blocks it is subtracted from."""
+    for scenario in SCENARIOS:
+        for line in dict.fromkeys(worker.line for worker in workers):
+            mine = {w.name: w for w in workers if w.line == line}
+            others = [w for w in mine.values() if w.name != "baseline"]
+            shift = index % len(others)
+            before = mine["baseline"].ask({"op": "block", "scenario": scenario, "calls": calls})
+            for worker in others[shift:] + others[:shift]:
+                key = report.key(line, worker.name, scenario)
+                block = worker.ask({"op": "block", "scenario": scenario, "calls": calls})
+                results.setdefault(key, []).append(block)
+                replayed = floor_of(worker, mine["otelscope"], scenario)
+                if replayed is not None:
+                    answer = worker.ask({"op": "floor", "calls": calls, **replayed})
+                    answer["spans"] = floor.count(replayed["shape"]) * calls
+                    answer["points"] = sum(point[5] for point in replayed["points"]) * calls
+                    results.setdefault(f"{key}|floor", []).append(answer)
+            after = mine["baseline"].ask({"op": "block", "scenario": scenario, "calls": calls})
+            both = {name: before[name] + after[name] for name in ("cpu", "calls", "spans")}
+            results.setdefault(report.key(line, "baseline", scenario), []).append(both)
 
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--blocks", type=int, default=9, help="measured rounds (default 9)")
+    parser.add_argument("--rounds", type=int, default=40, help="measured rounds (default 40)")
     parser.add_argument(
         "--calls", type=int, default=32, help="calls per block, a multiple of 16 (default 32)"
     )
@@ -38,85 +169,44 @@ def arguments() -> argparse.Namespace:
 
 def main() -> None:
     options = arguments()
-    lines = tuple(int(line) for line in options.lines.split(","))
-    started = time.perf_counter()
-    load = os.getloadavg()[0]
-    results, workers = driver.measure(lines, options.blocks, options.calls)
-    configurations = [(worker.line, worker.configuration) for worker in workers]
-    rows = sorted(
-        report.build_rows(results, configurations),
-        key=lambda row: (row.line, driver.SCENARIOS.index(row.scenario)),
-    )
+    lines = [int(line) for line in options.lines.split(",")]
+    load, started = os.getloadavg()[0], time.perf_counter()
+    # Content capture is chosen by each configuration, never by the caller's environment.
+    environment = dict(os.environ)
+    environment.pop("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", None)
+    workers: list[Worker] = []
+    try:
+        for line in lines:
+            workers += start(line, FIRST, environment)
+            otelscope = next(w for w in workers if (w.line, w.name) == (line, "otelscope"))
+            bare = {**environment, "BENCH_SPAN_ATTRIBUTES": json.dumps(span_attributes(otelscope))}
+            workers += start(line, ("bare-spans",), bare)
+        check_spans(workers)
+        # One unrecorded round: imports, caches and first calls.
+        run_round(workers, 0, options.calls, {})
+        results: dict[str, list[Any]] = {}
+        for index in range(options.rounds):
+            run_round(workers, index, options.calls, results)
+            print(f"  round {index + 1}/{options.rounds} done", file=sys.stderr, flush=True)
+    finally:
+        for worker in workers:
+            worker.stop()
     seconds = time.perf_counter() - started
-    text = _markdown(rows, workers, options, load, seconds)
+    head = (
+        f"{time.strftime('%Y-%m-%d %H:%M')}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, load average {load:.1f} at start and "
+        f"{os.getloadavg()[0]:.1f} at the end, {seconds:.0f} s; "
+        f"{options.rounds} rounds of {options.calls} calls per block, process CPU time."
+    )
+    versions = {line: {} for line in lines}
+    for worker in workers:
+        versions[worker.line] |= worker.versions
+    text = report.markdown(results, lines, SCENARIOS, head, versions)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "overhead.md").write_text(text, encoding="utf-8")
-    raw = {"rows": [row.as_dict() for row in rows], "blocks": results.blocks}
-    raw["floors"] = results.floors
-    raw["telemetry_floors"] = results.telemetry_floors
+    raw = {"summary": report.figures(results, lines, SCENARIOS), "blocks": results}
     (RESULTS / "overhead.json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
-    if not report.plot(rows, str(RESULTS / "overhead.png")):
-        print("matplotlib is not installed here: no plot (make bench installs it)")
-    brief = (
-        f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, load average {load:.1f} at "
-        "start; ratio of the CPU added per span to the span floor's per span (the same "
-        "spans made by a bare SDK loop), then otelscope's ratio to its telemetry floor "
-        "(spans and metric points made by a bare SDK loop) and to bare-spans (the same "
-        "spans made in place with no logic), median over "
-        f"{options.blocks} rounds:\n\n{report.summary(rows)}"
-    )
-    for readme in (driver.ROOT / "README.md", driver.ROOT / "benchmarks" / "README.md"):
-        _show_in_readme(readme, brief)
-
-
-def _markdown(
-    rows: list[report.Row],
-    workers: list[driver.Worker],
-    options: argparse.Namespace,
-    load: float,
-    seconds: float,
-) -> str:
-    parts = [
-        "# otelscope overhead\n\n",
-        f"{time.strftime('%Y-%m-%d %H:%M')}, {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, load average {load:.1f} at start, {seconds:.0f} s. "
-        f"{options.blocks} rounds x {options.calls} calls per block, process CPU time.\n\n",
-        f"Spans: {workers[0].ready['spans']}. Metrics: {workers[0].ready['metrics']}.\n\n",
-        "Added = CPU per call minus the baseline's in the same round; span floor = the "
-        "same spans (names, kinds, attributes, nesting) made by a bare SDK loop; telemetry "
-        "floor = those spans and the same metric points made by a bare SDK loop; ratio = "
-        "added µs/span / floor µs/span; in-situ ratio = added µs/span / bare-spans' added "
-        "µs/span in the same round. The target is judged against the span floor. Metric "
-        "points per call are those of one probe call.\n\n",
-        report.EXPLANATION,
-    ]
-    for line in sorted({row.line for row in rows}):
-        parts.append(f"## AgentScope {line}.x\n\n{_versions(workers, line)}\n\n")
-        for scenario in driver.SCENARIOS:
-            chosen = [row for row in rows if row.line == line and row.scenario == scenario]
-            parts.append(f"### {scenario}\n\n{report.table(chosen)}\n")
-    return "".join(parts)
-
-
-def _versions(workers: list[driver.Worker], line: int) -> str:
-    found: dict[str, str] = {}
-    for worker in workers:
-        if worker.line == line:
-            found |= worker.ready["versions"]
-    return ", ".join(f"{name} {version}" for name, version in sorted(found.items()))
-
-
-def _show_in_readme(readme: Path, text: str) -> None:
-    """Put the latest tables between the README's markers, if it has them."""
-    if not readme.exists():
-        return
-    content = readme.read_text(encoding="utf-8")
-    if README_START not in content or README_END not in content:
-        return
-    before, rest = content.split(README_START, 1)
-    after = rest.split(README_END, 1)[1]
-    readme.write_text(f"{before}{README_START}\n{text}{README_END}{after}", encoding="utf-8")
 
 
 if __name__ == "__main__":

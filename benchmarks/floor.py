@@ -1,198 +1,129 @@
-"""The bare-SDK floors: the telemetry a configuration made in one call,
-replayed by a loop that does nothing else.
+"""The bare-SDK floors: one call's telemetry made again by a loop that does nothing else.
 
-A probe call records each span's name, kind, attributes and parent, and the
-order in which spans started and ended; ``MetricCapture`` also records every
-synchronous metric point of the call (instrument, unit, value, attributes,
-the span current at that moment). The replay starts and ends the same spans
-in the same order and nesting, with every attribute passed at start, the
-cheapest way the SDK offers to make them. Two floors come from one shape:
-
-- the span floor replays the spans only;
-- the telemetry floor replays the spans and, at the moment each was
-  recorded, the same metric points, on instruments of the same kind, name,
-  unit and bucket boundaries made on the benchmark's own ``MeterProvider``
-  (meter ``bench-floor``), with the same span current, as the SDK's
-  trace-based exemplar filter looks at it.
-
-A configuration that records no metric point has equal floors.
+A probe call's spans become a tree (``shape_of``): name, kind, attributes and children in start
+order. ``replay`` makes it with ``Tracer.start_as_current_span``, each span current while its
+children are made, every attribute passed at start: on a recording provider the span floor, on
+an ``ALWAYS_OFF`` one the sampled-out floor (the same spans, non-recording). The telemetry floor
+adds the call's histogram points, read back through the public ``InMemoryMetricReader`` (name,
+unit, boundaries, attributes, count and sum, the difference of two reads around the call) and
+recorded as often, with the same attributes, on histograms made alike on the same
+``MeterProvider`` (meter ``bench-floor``), while the call's root span is current: a sampled span,
+as otelscope records each point with its operation's span, so the SDK's trace-based exemplar
+filter offers every point to its reservoir in both. Only histograms are replayed: otelscope
+records no other kind.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any
+import json
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from opentelemetry import trace
-from opentelemetry.context import get_current
-from opentelemetry.metrics import Meter
-from opentelemetry.sdk.metrics._internal import instrument as sdk_instruments
-from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.trace import Span, SpanKind, Tracer, set_span_in_context
+if TYPE_CHECKING:  # The driver uses this module without the SDK.
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.trace import ReadableSpan
+    from opentelemetry.trace import Tracer
 
-# One step of a replay, as lists so a step survives the trip through JSON:
-# ["start", index, name, kind, attributes, parent index or -1]
-# ["end", index]
-# ["metric", instrument kind, name, unit, bucket boundaries or None, value,
-#  attributes, index of the span current when it was recorded or -1]
-Step = list[Any]
-
-# Synchronous instrument kinds: the SDK class, the method that records a point,
-# and the Meter method that makes one.
-INSTRUMENTS = {
-    "histogram": (sdk_instruments._Histogram, "record", "create_histogram"),
-    "counter": (sdk_instruments._Counter, "add", "create_counter"),
-    "up_down_counter": (sdk_instruments._UpDownCounter, "add", "create_up_down_counter"),
-    "gauge": (sdk_instruments._Gauge, "set", "create_gauge"),
-}
+FLOOR_METER = "bench-floor"
+# A span as JSON: [name, kind, attributes, children]. A metric point as JSON:
+# [name, unit, bucket boundaries, attributes, mean value, count].
+Shape = list[Any]
+Record = Callable[..., None]
 
 
-class MetricPoint:
-    """One synchronous measurement seen during a probe call."""
-
-    __slots__ = ("attributes", "buckets", "kind", "name", "span_id", "time", "unit", "value")
-
-    def __init__(
-        self, kind: str, instrument: Any, value: float, attributes: Any, span_id: int
-    ) -> None:
-        self.time = time.time_ns()
-        self.kind = kind
-        self.name: str = instrument.name
-        self.unit: str = instrument.unit
-        advisory = getattr(instrument, "_advisory", None)
-        boundaries = getattr(advisory, "explicit_bucket_boundaries", None)
-        self.buckets = None if boundaries is None else list(boundaries)
-        self.value = value
-        self.attributes = {key: _plain(item) for key, item in dict(attributes or {}).items()}
-        self.span_id = span_id
+def shape_of(spans: Sequence[ReadableSpan]) -> Shape:
+    """The tree of one call's spans: its roots, each child list in start order."""
+    ordered = sorted(spans, key=lambda span: span.start_time or 0)
+    # JSON will turn the attributes' tuples into lists.
+    nodes = {
+        s.context.span_id: [s.name, s.kind.value, dict(s.attributes or {}), []] for s in ordered
+    }
+    roots: Shape = []
+    for span in ordered:
+        parent = nodes.get(span.parent.span_id) if span.parent else None
+        (roots if parent is None else parent[3]).append(nodes[span.context.span_id])
+    return roots
 
 
-@contextmanager
-def metric_capture() -> Iterator[list[MetricPoint]]:
-    """Every synchronous metric point recorded through the SDK inside the
-    ``with`` block, in order; the instruments are unwrapped on exit."""
-    taken: list[MetricPoint] = []
-    restore: list[tuple[type, str, Any]] = []
-    for kind, (cls, method, _) in INSTRUMENTS.items():
-        restore.append((cls, method, cls.__dict__.get(method)))
-        setattr(cls, method, _capturing(kind, getattr(cls, method), taken))
-    try:
-        yield taken
-    finally:
-        for wrapped, method, own in restore:
-            if own is None:
-                delattr(wrapped, method)
-            else:
-                setattr(wrapped, method, own)
+def count(shape: Shape) -> int:
+    return sum(1 + count(node[3]) for node in shape)
 
 
-def _capturing(kind: str, original: Callable[..., Any], taken: list[MetricPoint]) -> Any:
-    def measure(
-        instrument: Any, amount: float, attributes: Any = None, context: Any = None
-    ) -> None:
-        span = trace.get_current_span(context if context is not None else get_current())
-        span_context = span.get_span_context()
-        span_id = span_context.span_id if span_context.is_valid else 0
-        taken.append(MetricPoint(kind, instrument, amount, attributes, span_id))
-        original(instrument, amount, attributes, context)
-
-    return measure
+def outline(shape: Shape) -> list[Any]:
+    """Names, kinds and nesting only: what two configurations' spans must share."""
+    return [[node[0], node[1], outline(node[3])] for node in shape]
 
 
-def shape_of(spans: Sequence[ReadableSpan], points: Sequence[MetricPoint] = ()) -> list[Step]:
-    """The replay steps of ``spans`` (one call's spans, in any order) and of
-    the metric ``points`` recorded during the same call."""
-    index_of = {span.context.span_id: index for index, span in enumerate(spans)}
-    moments: list[tuple[int, int, Step]] = []
-    for index, span in enumerate(spans):
-        parent = index_of.get(span.parent.span_id, -1) if span.parent else -1
-        attributes = {key: _plain(value) for key, value in (span.attributes or {}).items()}
-        start = ["start", index, span.name, span.kind.value, attributes, parent]
-        # At equal times a start comes first: a span cannot end before it starts.
-        moments.append((span.start_time or 0, 0, start))
-        moments.append((span.end_time or 0, 2, ["end", index]))
-    for point in points:
-        current = index_of.get(point.span_id, -1)
-        metric = ["metric", point.kind, point.name, point.unit, point.buckets, point.value]
-        moments.append((point.time, 1, [*metric, point.attributes, current]))
-    # A stable sort: points recorded at one time keep their order.
-    moments.sort(key=lambda moment: (moment[0], moment[1]))
-    return [step for _, _, step in moments]
+def walk(shape: Shape) -> list[list[Any]]:
+    return [found for node in shape for found in (node, *walk(node[3]))]
 
 
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
+def points_of(reader: InMemoryMetricReader | None) -> dict[str, tuple[int, float]]:
+    """Count and sum of every histogram point the reader holds (cumulative), by key."""
+    from opentelemetry.sdk.metrics.export import Histogram
+
+    data = reader.get_metrics_data() if reader is not None else None
+    found: dict[str, tuple[int, float]] = {}
+    for resource in data.resource_metrics if data is not None else ():
+        for scope in resource.scope_metrics:
+            if scope.scope.name == FLOOR_METER:
+                continue
+            for metric in scope.metrics:
+                if not isinstance(metric.data, Histogram):
+                    continue
+                for point in metric.data.data_points:
+                    attributes = sorted((point.attributes or {}).items())
+                    bounds = list(point.explicit_bounds)
+                    key = json.dumps([metric.name, metric.unit, bounds, attributes])
+                    found[key] = (point.count, point.sum)
+    return found
 
 
-def spans_in(steps: Sequence[Step]) -> int:
-    return sum(1 for step in steps if step[0] == "start")
+def new_points(
+    before: dict[str, tuple[int, float]], after: dict[str, tuple[int, float]]
+) -> list[list[Any]]:
+    """The points recorded between two reads, as JSON-ready lists."""
+    points = []
+    for key, (total_count, total) in sorted(after.items()):
+        old_count, old_total = before.get(key, (0, 0.0))
+        if total_count > old_count:
+            name, unit, bounds, attributes = json.loads(key)
+            recorded = total_count - old_count
+            mean = (total - old_total) / recorded
+            points.append([name, unit, bounds, dict(attributes), mean, recorded])
+    return points
 
 
-def points_in(steps: Sequence[Step]) -> int:
-    return sum(1 for step in steps if step[0] == "metric")
+def prepare(shape: Shape, points: Sequence[Any], histogram: Callable[..., Record]) -> list[Any]:
+    """What ``replay`` runs: spans as (name, kind, attributes, children, records), the points
+    bound to ``histogram(name, unit, boundaries)``'s ``record`` and put on the first root."""
+    roots = [_prepared(node) for node in shape]
+    records = [
+        (histogram(name, unit, bounds), value, tuples(attributes))
+        for name, unit, bounds, attributes, value, recorded in points
+        for _ in range(recorded)
+    ]
+    if records:
+        roots[0] = (*roots[0][:4], records)
+    return roots
 
 
-class Instruments:
-    """The floor's own instruments, one per (kind, name, unit, boundaries),
-    made before any timing starts."""
+def _prepared(node: list[Any]) -> tuple[Any, ...]:
+    from opentelemetry.trace import SpanKind
 
-    def __init__(self, meter: Meter) -> None:
-        self._meter = meter
-        self._made: dict[str, Callable[..., None]] = {}
-
-    def recorder(self, kind: str, name: str, unit: str, buckets: list[float] | None) -> Any:
-        key = f"{kind}|{name}|{unit}|{buckets}"
-        if key not in self._made:
-            _, method, create = INSTRUMENTS[kind]
-            options: dict[str, Any] = {"unit": unit}
-            if buckets is not None:
-                options["explicit_bucket_boundaries_advisory"] = buckets
-            instrument = getattr(self._meter, create)(name, **options)
-            self._made[key] = getattr(instrument, method)
-        return self._made[key]
+    name, kind, attributes, children = node
+    return (name, SpanKind(kind), tuples(attributes), [_prepared(c) for c in children], ())
 
 
-def prepare(steps: Sequence[Step], instruments: Instruments | None) -> list[Step]:
-    """The steps a replay runs: metric steps dropped (``instruments`` None:
-    the span floor) or bound to the floor's instruments (the telemetry floor)."""
-    prepared: list[Step] = []
-    for step in steps:
-        if step[0] != "metric":
-            prepared.append(step)
-        elif instruments is not None:
-            _, kind, name, unit, buckets, value, attributes, current = step
-            # Sequences come back from JSON as lists; attribute values are tuples.
-            attributes = {
-                key: tuple(item) if isinstance(item, list) else item
-                for key, item in attributes.items()
-            }
-            record = instruments.recorder(kind, name, unit, buckets)
-            prepared.append(["metric", record, value, attributes, current])
-    return prepared
+def tuples(attributes: dict[str, Any]) -> dict[str, Any]:
+    # JSON turned the sequences the instrumentation set into lists; the SDK keeps tuples.
+    return {key: tuple(v) if isinstance(v, list) else v for key, v in attributes.items()}
 
 
-def replay(tracer: Tracer, steps: Sequence[Step]) -> None:
-    made: dict[int, Span] = {}
-    for step in steps:
-        if step[0] == "end":
-            made[step[1]].end()
-        elif step[0] == "start":
-            _, index, name, kind, attributes, parent = step
-            context = set_span_in_context(made[parent]) if parent >= 0 else None
-            made[index] = tracer.start_span(
-                name, context=context, kind=SpanKind(kind), attributes=attributes
-            )
-        else:
-            _, record, value, attributes, current = step
-            context = set_span_in_context(made[current]) if current >= 0 else None
-            record(value, attributes, context)
-
-
-def time_replays(tracer: Tracer, steps: Sequence[Step], repeats: int) -> float:
-    """Process CPU seconds of ``repeats`` replays of prepared ``steps``."""
-    started = time.process_time()
-    for _ in range(repeats):
-        replay(tracer, steps)
-    return time.process_time() - started
+def replay(tracer: Tracer, nodes: Sequence[Any]) -> None:
+    for name, kind, attributes, children, records in nodes:
+        with tracer.start_as_current_span(name, kind=kind, attributes=attributes):
+            if children:
+                replay(tracer, children)
+            for record, value, point_attributes in records:
+                record(value, point_attributes)

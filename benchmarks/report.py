@@ -1,296 +1,209 @@
-"""From raw block timings to the table and the plot.
+"""From raw blocks to the figures, the targets and the tables.
 
-Every figure is paired within a round: a configuration's added cost in round
-r is its CPU per call minus the baseline's CPU per call in the same round of
-the same line, so slow minutes of a shared machine raise both sides alike.
-Medians and interquartile ranges are taken over those per-round figures.
-
-Three references for the CPU a configuration adds per span:
-
-- the span floor: the same spans made by a bare SDK loop (the issue's target
-  is judged against it);
-- the telemetry floor: the same spans and the same metric points, made by a
-  bare SDK loop;
-- ``bare-spans``: the same spans made at the same entry points by wrappers
-  with no logic, in the same round (the "in-situ ratio").
+Every figure is paired within a round: a configuration's added CPU in round r is its CPU per
+call minus the baseline's in the same round of the same line, and every ratio is taken in its
+round, so slow minutes of a shared machine raise both sides alike. Medians and interquartile
+ranges are over the rounds.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.driver import SCENARIOS, Measurements
-
-# The issue's targets: added cost per span over the span floor's, at most.
-TARGETS = {"otelscope": 1.5, "otelscope-content": 3.0}
-# The in-situ floor configuration (benchmarks.bare_spans).
-BARE = "bare-spans"
-
-
-@dataclass
-class Row:
-    line: int
-    scenario: str
-    configuration: str
-    spans_per_call: float
-    points_per_call: float  # metric points per call, from the probe call
-    cpu_per_call: float  # µs, this configuration alone
-    added: list[float]  # µs of CPU per call over the baseline, one per round
-    added_wall: list[float]  # µs of wall time per call over the baseline
-    floor_per_span: list[float]  # µs of CPU per span of the span floor's replay
-    telemetry_floor_per_span: list[float]  # the same for the telemetry floor
-    ratio: list[float]  # added µs per span / span floor µs per span, one per round
-    telemetry_ratio: list[float]  # added µs per span / telemetry floor µs per span
-    in_situ: list[float]  # added µs per span / bare-spans' added µs per span
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "scenario": self.scenario,
-            "configuration": self.configuration,
-            "spans_per_call": self.spans_per_call,
-            "metric_points_per_call": self.points_per_call,
-            "cpu_us_per_call": self.cpu_per_call,
-            "added_cpu_us_per_call": median_iqr(self.added),
-            "added_cpu_us_per_span": self.added_per_span(),
-            "added_wall_us_per_call": median_iqr(self.added_wall),
-            # The span floor (spans only) and the ratio to it, the issue's target.
-            "floor_cpu_us_per_span": median_iqr(self.floor_per_span),
-            "ratio_to_floor": median_iqr(self.ratio),
-            "telemetry_floor_cpu_us_per_span": median_iqr(self.telemetry_floor_per_span),
-            "ratio_to_telemetry_floor": median_iqr(self.telemetry_ratio),
-            "in_situ_ratio": median_iqr(self.in_situ),
-        }
-
-    def added_per_span(self) -> float | None:
-        if not self.spans_per_call:
-            return None
-        return statistics.median(self.added) / self.spans_per_call
+# The targets (ratios, at most) and "today": the figures measured when they were set, per
+# AgentScope line (one per line, not per scenario; none for the no-logic alternative).
+TARGETS = {"spans": 2.0, "sampled": 3.0, "telemetry": 1.5, "peer": 0.5, "bare": 1.25}
+TODAY: dict[int, dict[str, str]] = {
+    1: {"spans": "3.2 (484 µs added)", "sampled": "5.3", "telemetry": "2.1 to 3.5"}
+    | {"peer": "0.64", "loongsuite": "751 µs added", "agentobs": "766 µs added"},
+    2: {"spans": "4.4 (680 µs added)", "sampled": "11.4", "telemetry": "2.1 to 3.5"}
+    | {"peer": "0.68", "loongsuite": "998 µs added", "agentobs": "1243 µs added"},
+}
+PEERS = ("loongsuite", "agentobs")
+OTELSCOPE = ("otelscope", "otelscope-sampled-out", "otelscope-metrics")
+CONFIGURATIONS = ("baseline", *OTELSCOPE, *PEERS, "bare-spans")
+# A table's rows: the ratio, the configuration, its label, the ratio's denominator.
+ROWS = (
+    ("spans", "otelscope", "otelscope: spans recorded, no meter provider", "span floor"),
+    (
+        "sampled",
+        "otelscope-sampled-out",
+        "otelscope: sampled out (ALWAYS_OFF)",
+        "sampled-out floor",
+    ),
+    (
+        "telemetry",
+        "otelscope-metrics",
+        "otelscope: full telemetry (SDK metrics)",
+        "telemetry floor",
+    ),
+    ("bare_floor", "bare-spans", "bare-spans: no logic", "span floor"),
+    ("bare", "", "otelscope (spans) ÷ bare-spans", "bare-spans' added"),
+    ("", "loongsuite", "loongsuite 0.9.0", ""),
+    ("", "agentobs", "Tencent agentobs 0.1.5", ""),
+    ("peer", "", "otelscope (spans) ÷ best peer", "best peer's added, per round"),
+)
 
 
-def median_iqr(values: list[float]) -> dict[str, float] | None:
+def key(line: int, name: str, scenario: str) -> str:
+    return f"{line}|{name}|{scenario}"
+
+
+def _us(answers: Sequence[dict[str, Any]]) -> list[float]:
+    return [answer["cpu"] / answer["calls"] * 1e6 for answer in answers]
+
+
+def spread(values: Sequence[float]) -> dict[str, float]:
     if not values:
-        return None
+        return {"median": math.nan, "q1": math.nan, "q3": math.nan}
     if len(values) < 2:
         return {"median": values[0], "q1": values[0], "q3": values[0]}
     q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
     return {"median": statistics.median(values), "q1": q1, "q3": q3}
 
 
-def per_call(answer: dict[str, Any], field: str) -> float:
-    return float(answer[field]) / answer["calls"] * 1e6
+def _ratios(top: Sequence[float], bottom: Sequence[float]) -> list[float]:
+    return [a / b for a, b in zip(top, bottom, strict=True) if b > 0]
 
 
-def build_rows(results: Measurements, configurations: list[tuple[int, str]]) -> list[Row]:
-    return [
-        _row(results, line, configuration, scenario)
-        for line, configuration in configurations
-        for scenario in SCENARIOS
-    ]
+def figures(results: dict[str, list[Any]], lines: Sequence[int], scenarios: Sequence[str]) -> Any:
+    """Per line and scenario: every configuration's CPU, added CPU and spans per call, the
+    floors per call and the target ratios, each as median and quartiles."""
+    found: dict[str, Any] = {}
+    for line in lines:
+        for scenario in scenarios:
+            baseline = _us(results[key(line, "baseline", scenario)])
+            added, floors, row = {}, {}, {}
+            for name in CONFIGURATIONS:
+                blocks = results[key(line, name, scenario)]
+                added[name] = [b - a for b, a in zip(_us(blocks), baseline, strict=True)]
+                row[name] = {
+                    "cpu_us_per_call": spread(_us(blocks)),
+                    "added_cpu_us_per_call": spread(added[name]),
+                    "spans_per_call": statistics.median(b["spans"] / b["calls"] for b in blocks),
+                }
+                if f"{key(line, name, scenario)}|floor" in results:
+                    replays = results[f"{key(line, name, scenario)}|floor"]
+                    floors[name] = _us(replays)
+                    row[name]["floor_cpu_us_per_call"] = spread(floors[name])
+                    row[name]["floor_spans_per_call"] = replays[0]["spans"] / replays[0]["calls"]
+                    row[name]["points_per_call"] = replays[0]["points"] / replays[0]["calls"]
+            # Sampled out, spans are made but not recorded: as many as the floor's.
+            sampled = row["otelscope-sampled-out"]
+            sampled["spans_per_call"] = sampled["floor_spans_per_call"]
+            best = [min(values) for values in zip(*(added[name] for name in PEERS), strict=True)]
+            pairs = {
+                "spans": (added["otelscope"], floors["otelscope"]),
+                "sampled": (added["otelscope-sampled-out"], floors["otelscope-sampled-out"]),
+                "telemetry": (added["otelscope-metrics"], floors["otelscope-metrics"]),
+                "bare_floor": (added["bare-spans"], floors["bare-spans"]),
+                "bare": (added["otelscope"], added["bare-spans"]),
+                "peer": (added["otelscope"], best),
+            }
+            row["ratios"] = {name: spread(_ratios(*pair)) for name, pair in pairs.items()}
+            row["denominators"] = {name: spread(pair[1]) for name, pair in pairs.items()}
+            found[f"{line}|{scenario}"] = row
+    return found
 
 
-def _row(results: Measurements, line: int, configuration: str, scenario: str) -> Row:
-    key = Measurements.key(line, configuration, scenario)
-    blocks = results.blocks[key]
-    spans_per_call = _spans_per_call(blocks)
-    added = _added(results, line, configuration, scenario, "cpu")
-    floors = _per_span(results.floors.get(key, []))
-    telemetry_floors = _per_span(results.telemetry_floors.get(key, []))
-    bare_key = Measurements.key(line, BARE, scenario)
-    in_situ: list[float] = []
-    if configuration not in ("baseline", BARE) and bare_key in results.blocks and spans_per_call:
-        bare_spans = _spans_per_call(results.blocks[bare_key])
-        bare_added = _added(results, line, BARE, scenario, "cpu")
-        in_situ = [
-            cost / spans_per_call / (bare / bare_spans)
-            for cost, bare in zip(added, bare_added, strict=True)
-            if bare
-        ]
-    telemetry = results.telemetry_floors.get(key, [])
-    return Row(
-        line=line,
-        scenario=scenario,
-        configuration=configuration,
-        spans_per_call=spans_per_call,
-        points_per_call=statistics.median(f["points"] / f["calls"] for f in telemetry)
-        if telemetry
-        else 0.0,
-        cpu_per_call=statistics.median(per_call(block, "cpu") for block in blocks),
-        added=added,
-        added_wall=_added(results, line, configuration, scenario, "wall"),
-        floor_per_span=floors,
-        telemetry_floor_per_span=telemetry_floors,
-        ratio=_ratios(added, spans_per_call, floors),
-        telemetry_ratio=_ratios(added, spans_per_call, telemetry_floors),
-        in_situ=in_situ,
-    )
+def _median_iqr(values: dict[str, float], form: str = "{:.0f}") -> str:
+    low, high = form.format(values["q1"]), form.format(values["q3"])
+    return f"{form.format(values['median'])} [{low}, {high}]"
 
 
-def _spans_per_call(blocks: list[dict[str, Any]]) -> float:
-    return float(statistics.median(block["spans"] / block["calls"] for block in blocks))
-
-
-def _added(
-    results: Measurements, line: int, configuration: str, scenario: str, field: str
-) -> list[float]:
-    """Per round: the configuration's CPU (or wall) µs per call minus the baseline's."""
-    baseline = results.blocks[Measurements.key(line, "baseline", scenario)]
-    blocks = results.blocks[Measurements.key(line, configuration, scenario)]
-    return [per_call(b, field) - per_call(a, field) for b, a in zip(blocks, baseline, strict=True)]
-
-
-def _per_span(floors: list[dict[str, Any]]) -> list[float]:
-    return [f["cpu"] / f["spans"] * 1e6 for f in floors if f["spans"]]
-
-
-def _ratios(added: list[float], spans_per_call: float, floors: list[float]) -> list[float]:
-    if not floors or not spans_per_call:
-        return []
-    return [cost / spans_per_call / floor for cost, floor in zip(added, floors, strict=True)]
+def _verdict(row: dict[str, Any], target: str) -> str:
+    return "met" if row["ratios"][target]["median"] <= TARGETS[target] else "NOT met"
 
 
 HEADER = (
-    "| configuration | spans/call | metric points/call | CPU µs/call "
-    "| added CPU µs/call, median [IQR] | added µs/span | span floor µs/span "
-    "| telemetry floor µs/span | ratio to span floor [IQR] | ratio to telemetry floor "
-    "| in-situ ratio [IQR] | target |\n"
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n"
-)
-
-EXPLANATION = (
-    "Three references for the CPU a configuration adds per span. The **span floor** is "
-    "what the bare OpenTelemetry SDK needs to make the same spans (names, kinds, "
-    "attributes, nesting) in a tight loop that does nothing else; the issue's target "
-    "is judged against it. The **telemetry floor** is the same loop making the same "
-    "spans and also recording the same metric points (the histograms a configuration "
-    "records per call: same instruments, values and attributes), so it is the bare "
-    "cost of everything the configuration emits; it equals the span floor for "
-    "configurations that record no metrics. **bare-spans** is a configuration that "
-    "makes the same spans as otelscope at the same places inside AgentScope with no "
-    "logic at all (start the span with constant attributes, make it current, end it): "
-    "its added CPU per span is what span creation costs in place, with AgentScope's "
-    "code, cold caches and coroutine layers between span operations, which a tight "
-    "loop does not have. The in-situ ratio divides a configuration's added CPU per span "
-    "by bare-spans' in the same round: how much more than the least any instrumentation "
-    "at these entry points could cost, metrics and all of its logic included.\n\n"
+    "| configuration | spans/call | CPU µs/call | added µs/call, median [IQR] | compared with "
+    "| its µs/call | ratio, median [IQR] | target | today | verdict |\n"
+    "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |\n"
 )
 
 
-def table(rows: list[Row]) -> str:
-    return HEADER + "".join(_table_line(row) for row in rows)
+def table(row: dict[str, Any], line: int) -> str:
+    """One line and scenario: every configuration, what it is compared with, its target."""
+    base = row["baseline"]["cpu_us_per_call"]["median"]
+    text = HEADER + f"| baseline (AgentScope alone) | 0 | {base:.0f} |" + " |" * 7 + "\n"
+    for target, name, label, against in ROWS:
+        cells = [label, "", "", ""]
+        if name:
+            found = row[name]
+            points = found.get("points_per_call")
+            cells[1] = f"{found['spans_per_call']:g}" + (f" + {points:g} points" if points else "")
+            cells[2] = f"{found['cpu_us_per_call']['median']:.0f}"
+            cells[3] = _median_iqr(found["added_cpu_us_per_call"])
+        if target:
+            cells += [against, f"{row['denominators'][target]['median']:.0f}"]
+            cells.append(_median_iqr(row["ratios"][target], "{:.2f}"))
+            cells.append(f"≤ {TARGETS[target]:g}" if target in TARGETS else "")
+        else:
+            cells += ["", "", "", ""]
+        cells.append(TODAY[line].get(target or name, ""))
+        cells.append(_verdict(row, target) if target in TARGETS else "")
+        text += "| " + " | ".join(cells) + " |\n"
+    return text
 
 
-def _table_line(row: Row) -> str:
-    if row.configuration == "baseline":
-        cells = [f"{row.cpu_per_call:.0f}"] + [""] * 8
-    else:
-        added = median_iqr(row.added) or {}
-        per_span = row.added_per_span()
-        cells = [
-            f"{row.cpu_per_call:.0f}",
-            f"{added['median']:.0f} [{added['q1']:.0f}, {added['q3']:.0f}]",
-            "" if per_span is None else f"{per_span:.1f}",
-            _median_text(row.floor_per_span, "{:.1f}"),
-            _median_text(row.telemetry_floor_per_span, "{:.1f}"),
-            _ratio_text(row.ratio),
-            _median_text(row.telemetry_ratio, "{:.2f}"),
-            _ratio_text(row.in_situ),
-            _verdict(row),
-        ]
-    counts = f"{row.spans_per_call:g} | {row.points_per_call:g}"
-    return f"| {row.configuration} | {counts} | " + " | ".join(cells) + " |\n"
+SUMMARY = {
+    "spans": "spans recorded ÷ span floor",
+    "sampled": "sampled out ÷ its floor",
+    "telemetry": "full telemetry ÷ its floor",
+    "peer": "spans recorded ÷ best peer",
+    "bare_floor": "bare-spans ÷ span floor",
+    "bare": "spans recorded ÷ bare-spans",
+}
 
 
-# The summary's last columns: otelscope against the two other references.
-OTELSCOPE_TO_TELEMETRY_FLOOR = "otelscope ÷ telemetry floor"
-OTELSCOPE_IN_SITU = "otelscope ÷ bare-spans"
+def summary(found: dict[str, Any], lines: Sequence[int], scenarios: Sequence[str]) -> str:
+    """Every ratio, line and scenario, next to its target and today's figure."""
+    rows = [
+        ["AgentScope", "scenario", *SUMMARY.values()],
+        ["---", "---", *["---:"] * len(SUMMARY)],
+        ["target", "", *[f"≤ {TARGETS[n]:g}" if n in TARGETS else "" for n in SUMMARY]],
+    ]
+    for line in lines:
+        rows.append([f"{line}.x today", "", *[TODAY[line].get(n, "") for n in SUMMARY]])
+        for scenario in scenarios:
+            row = found[f"{line}|{scenario}"]
+            cells = [f"{row['ratios'][name]['median']:.2f}" for name in SUMMARY]
+            verdicts = [f" {_verdict(row, n)}" if n in TARGETS else "" for n in SUMMARY]
+            rows.append([f"{line}.x", scenario, *map(str.__add__, cells, verdicts)])
+    return "".join("| " + " | ".join(cells) + " |\n" for cells in rows)
 
 
-def summary(rows: list[Row]) -> str:
-    """One line per AgentScope line and scenario, one column per configuration
-    other than the baseline: the median ratio to the span floor; then
-    otelscope's median ratio to its telemetry floor and to bare-spans (for the
-    README)."""
-    configurations = list(dict.fromkeys(r.configuration for r in rows if r.ratio))
-    columns = [*configurations, OTELSCOPE_TO_TELEMETRY_FLOOR, OTELSCOPE_IN_SITU]
-    head = "| AgentScope | scenario | " + " | ".join(columns) + " |\n"
-    rule = "| --- | --- |" + " ---: |" * len(columns) + "\n"
-    cells: dict[tuple[int, str], dict[str, str]] = {}
-    for row in rows:
-        if row.ratio:
-            found = cells.setdefault((row.line, row.scenario), {})
-            found[row.configuration] = _median_text(row.ratio, "{:.1f}")
-            if row.configuration == "otelscope":
-                found[OTELSCOPE_TO_TELEMETRY_FLOOR] = _median_text(row.telemetry_ratio, "{:.1f}")
-                found[OTELSCOPE_IN_SITU] = _median_text(row.in_situ, "{:.1f}")
-    body = "".join(
-        f"| {line}.x | {scenario} | " + " | ".join(found.get(name, "") for name in columns) + " |\n"
-        for (line, scenario), found in cells.items()
-    )
-    return head + rule + body
+EXPLANATION = """\
+Added = CPU per call minus AgentScope alone's in the same round. Spans go to an SDK \
+`TracerProvider` with a `BatchSpanProcessor` and a dropping exporter, flushed inside the timing; \
+content capture off (agentobs has no switch and records messages). Floors: the bare SDK, in the \
+configuration's process, making one call's spans with `start_as_current_span`, each current \
+while its children run, same attributes; on an `ALWAYS_OFF` provider for the sampled-out floor, \
+plus the same histogram points for the telemetry floor. bare-spans: otelscope's spans and \
+attributes at its entry points, no logic. The peers are compared with the first otelscope row; \
+"today": the line's figure when the targets were set (benchmarks/README.md).
+
+"""
 
 
-def _median_text(values: list[float], form: str) -> str:
-    return form.format(statistics.median(values)) if values else ""
-
-
-def _ratio_text(ratio: list[float]) -> str:
-    if not ratio:
-        return ""
-    spread = median_iqr(ratio) or {}
-    return f"{spread['median']:.2f} [{spread['q1']:.2f}, {spread['q3']:.2f}]"
-
-
-def _verdict(row: Row) -> str:
-    """The issue's target, judged against the span floor only."""
-    target = TARGETS.get(row.configuration)
-    if target is None or not row.ratio:
-        return ""
-    met = statistics.median(row.ratio) <= target
-    return f"≤ {target:g}: {'met' if met else 'NOT met'}"
-
-
-def plot(rows: list[Row], path: str) -> bool:
-    """Added CPU per span and the two floors per span, per configuration;
-    False when matplotlib is not installed (the test venvs do not have it)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
-    lines = sorted({row.line for row in rows})
-    figure, axes = plt.subplots(len(lines), 1, figsize=(10, 4.2 * len(lines)), squeeze=False)
-    for axis, line in zip(axes[:, 0], lines, strict=True):
-        _plot_line(axis, [row for row in rows if row.line == line and row.added_per_span()])
-        axis.set_title(
-            f"AgentScope {line}.x: added CPU per span (bars), span floor (solid line), "
-            "telemetry floor (dashed)"
+def markdown(
+    results: dict[str, list[Any]],
+    lines: Sequence[int],
+    scenarios: Sequence[str],
+    head: str,
+    versions: dict[int, dict[str, str]],
+) -> str:
+    found = figures(results, lines, scenarios)
+    parts = ["# otelscope overhead\n\n", head, "\n\n", EXPLANATION, "## Targets\n\n"]
+    parts.append(summary(found, lines, scenarios))
+    for line in lines:
+        packages = ", ".join(
+            f"{name} {version}" for name, version in sorted(versions[line].items())
         )
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return True
-
-
-def _plot_line(axis: Any, rows: list[Row]) -> None:
-    configurations = list(dict.fromkeys(row.configuration for row in rows))
-    width = 0.8 / len(SCENARIOS)
-    for offset, scenario in enumerate(SCENARIOS):
-        chosen = {row.configuration: row for row in rows if row.scenario == scenario}
-        xs = [index + (offset - 1) * width for index in range(len(configurations))]
-        values = [chosen[name].added_per_span() or 0.0 for name in configurations]
-        axis.bar(xs, values, width, label=scenario)
-        starts, ends = [x - width / 2 for x in xs], [x + width / 2 for x in xs]
-        floors = [statistics.median(chosen[name].floor_per_span) for name in configurations]
-        axis.hlines(floors, starts, ends, "black")
-        telemetry = [
-            statistics.median(chosen[name].telemetry_floor_per_span) for name in configurations
-        ]
-        axis.hlines(telemetry, starts, ends, "black", linestyles="dashed")
-    axis.set_xticks(range(len(configurations)), configurations)
-    axis.set_ylabel("CPU µs per span")
-    axis.legend()
+        parts.append(f"\n## AgentScope {line}.x\n\n{packages}\n")
+        for scenario in scenarios:
+            parts.append(f"\n### {line}.x {scenario}\n\n{table(found[f'{line}|{scenario}'], line)}")
+    return "".join(parts)

@@ -1,19 +1,15 @@
-"""One configuration of the benchmark in its own process.
+"""One configuration of the benchmark in its own process: ``python -m benchmarks.worker NAME``.
 
-``python -m benchmarks.worker CONFIGURATION`` sets the configuration up once,
-then answers one JSON command per line on stdin with one JSON line:
+It sets the configuration up, then answers one JSON command per line on stdin with one JSON
+line on the stdout it had at start (whatever AgentScope or a peer prints goes to stderr):
+``probe`` (one call: its span tree and metric points, ``benchmarks.floor``), ``block`` (N calls:
+their process CPU and spans exported) and ``floor`` (N bare-SDK replays of a span tree and
+metric points on this process's providers).
 
-- ``{"op": "probe", "scenario": S}``: one call; the replay steps of its spans
-  and of the metric points it recorded.
-- ``{"op": "block", "scenario": S, "calls": N}``: N calls; their process CPU,
-  wall time and the number of spans exported.
-- ``{"op": "floor", "steps": [...], "repeats": N, "metrics": M}``: a bare-SDK
-  floor, N replays of the steps, in the same interpreter and SDK as the
-  calls: the span floor (M false: spans only) or the telemetry floor (M true:
-  spans and metric points).
-
-AgentScope and the instrumentations may print; the answers go to a copy of
-the original stdout taken before anything else ran, so nothing can mix in.
+Spans go to an SDK ``TracerProvider`` with a ``BatchSpanProcessor`` and an exporter that drops
+them, flushed at the end of every timed block and floor, inside the timing. No meter provider
+is set, except in ``otelscope-metrics``: an SDK ``MeterProvider`` with an
+``InMemoryMetricReader`` read only around probe calls, as a pull reader between scrapes.
 """
 
 from __future__ import annotations
@@ -24,95 +20,150 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
+from contextlib import suppress
+from importlib import import_module, metadata
 from typing import Any
 
-from benchmarks import configurations, floor
-from benchmarks.pipeline import METRICS_SET_UP, SPANS_SET_UP, Pipeline
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, DEFAULT_ON
 
-SCENARIOS = {
-    # name: (agents, overlapping calls per batch, streaming model)
-    "sequential": (1, 1, False),
-    "overlapping": (16, 16, False),
-    "streaming": (1, 1, True),
-}
+from benchmarks import floor
+
+# Per scenario: agents, each with a call at once, and whether the model streams.
+SCENARIOS = {"sequential": (1, False), "overlapping": (16, False), "streaming": (1, True)}
+PACKAGES = ("agentscope", "opentelemetry-sdk", "otelscope")
+PEERS = ("loongsuite-instrumentation-agentscope", "tencentcloud-agentobs-sdk-agentscope")
+
+
+class DroppingExporter(SpanExporter):
+    """Counts the spans it is given and keeps them only while ``kept`` is a list."""
+
+    def __init__(self) -> None:
+        self.exported = 0
+        self.kept: list[ReadableSpan] | None = None
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self.exported += len(spans)
+        if self.kept is not None:
+            self.kept.extend(spans)
+        return SpanExportResult.SUCCESS
 
 
 class Worker:
-    def __init__(self, configuration: str) -> None:
-        self.pipeline = Pipeline()
-        self.pipeline.install_globally()
-        self.native_tracing = configurations.set_up(configuration, self.pipeline)
-        self.workload_module = configurations.workload_module()
+    def __init__(self, name: str) -> None:
+        self.exporter = DroppingExporter()
+        sampler = ALWAYS_OFF if name == "otelscope-sampled-out" else DEFAULT_ON
+        self.tracer_provider = TracerProvider(sampler=sampler)
+        self.tracer_provider.add_span_processor(BatchSpanProcessor(self.exporter))
+        # Some peers only use the global provider.
+        trace.set_tracer_provider(self.tracer_provider)
+        self.reader: InMemoryMetricReader | None = None
+        self.meter_provider: MeterProvider | None = None
+        if name == "otelscope-metrics":
+            self.reader = InMemoryMetricReader()
+            self.meter_provider = MeterProvider(metric_readers=[self.reader])
+            metrics.set_meter_provider(self.meter_provider)
+        major = int(metadata.version("agentscope").split(".", 1)[0])
+        self.workload_module = import_module(f"benchmarks.workload_v{major}")
+        self._instrument(name)
         self.loop = asyncio.new_event_loop()
         self.workloads: dict[str, Any] = {}
-        self.floor_tracer = self.pipeline.tracer_provider.get_tracer("bench-floor")
-        self.floor_instruments = floor.Instruments(
-            self.pipeline.meter_provider.get_meter("bench-floor")
-        )
+        self.histograms: dict[str, Any] = {}
+
+    def _instrument(self, name: str) -> None:
+        provider = self.tracer_provider
+        if name == "bare-spans":
+            from benchmarks import bare_spans
+
+            given = json.loads(os.environ["BENCH_SPAN_ATTRIBUTES"])
+            attributes = {kind: floor.tuples(found) for kind, found in given.items()}
+            model = self.workload_module.ScriptedModel
+            bare_spans.install(provider.get_tracer("bare-spans"), model, attributes)
+        elif name.startswith("otelscope"):
+            from otelscope import AgentScopeInstrumentor
+
+            # No meter provider given: the global one, which is set only for -metrics.
+            AgentScopeInstrumentor().instrument(
+                tracer_provider=provider, capture_content="NO_CONTENT"
+            )
+        elif name == "loongsuite":
+            from opentelemetry.instrumentation.agentscope import AgentScopeInstrumentor
+
+            AgentScopeInstrumentor().instrument(tracer_provider=provider)
+        elif name == "agentobs":
+            # Its instrumentor alone: init() would add a console or CLS exporter.
+            from tencentcloud_agentobs_sdk_agentscope import AgentScopeInstrumentor
+
+            AgentScopeInstrumentor().instrument(tracer_provider=provider)
+        elif name != "baseline":
+            raise ValueError(f"unknown configuration {name!r}")
 
     def workload(self, scenario: str) -> Any:
+        # Built after instrumenting: some peers patch constructors.
         if scenario not in self.workloads:
-            agents, _, stream = SCENARIOS[scenario]
-            self.workloads[scenario] = self.workload_module.Workload(
-                agents, stream, self.native_tracing
-            )
+            self.workloads[scenario] = self.workload_module.Workload(*SCENARIOS[scenario])
         return self.workloads[scenario]
 
     async def _calls(self, scenario: str, calls: int) -> None:
-        workload = self.workload(scenario)
-        _, overlap, _ = SCENARIOS[scenario]
-        for _ in range(calls // overlap):
-            await asyncio.gather(*(workload.call(index) for index in range(overlap)))
+        workload, at_once = self.workload(scenario), SCENARIOS[scenario][0]
+        for _ in range(calls // at_once):
+            await asyncio.gather(*(workload.call(index) for index in range(at_once)))
 
     def probe(self, scenario: str) -> dict[str, Any]:
-        exporter = self.pipeline.exporter
-        exporter.kept = []
-        with floor.metric_capture() as points:
-            reply = self.loop.run_until_complete(self.workload(scenario).call(0))
-        steps = floor.shape_of(exporter.kept, points)
-        exporter.kept = None
-        answered = self.workload_module.answer_of(reply) == self.workload_module.ANSWER
+        before = floor.points_of(self.reader)
+        self.exporter.kept = []
+        reply = self.loop.run_until_complete(self.workload(scenario).call(0))
+        self.tracer_provider.force_flush()
+        spans, self.exporter.kept = self.exporter.kept, None
+        module = self.workload_module
         return {
-            "steps": steps,
-            "spans": floor.spans_in(steps),
-            "points": floor.points_in(steps),
-            "answered": answered,
+            "shape": floor.shape_of(spans),
+            "points": floor.new_points(before, floor.points_of(self.reader)),
+            "answered": module.answer_of(reply) == module.ANSWER,
         }
 
     def block(self, scenario: str, calls: int) -> dict[str, Any]:
-        exported = self.pipeline.exporter.exported
-        # Each block starts from the same collector state; collections during
-        # the block are part of the cost being measured.
-        gc.collect()
-        cpu, wall = time.process_time(), time.perf_counter()
+        exported = self.exporter.exported
+        _settle()
+        started = time.process_time()
         self.loop.run_until_complete(self._calls(scenario, calls))
-        return {
-            "cpu": time.process_time() - cpu,
-            "wall": time.perf_counter() - wall,
-            "spans": self.pipeline.exporter.exported - exported,
-            "calls": calls,
-        }
+        self.tracer_provider.force_flush()
+        cpu = time.process_time() - started
+        return {"cpu": cpu, "calls": calls, "spans": self.exporter.exported - exported}
 
-    def floor(self, steps: list[Any], repeats: int, metrics: bool) -> dict[str, Any]:
-        prepared = floor.prepare(steps, self.floor_instruments if metrics else None)
-        gc.collect()
-        cpu = floor.time_replays(self.floor_tracer, prepared, repeats)
-        return {
-            "cpu": cpu,
-            "spans": floor.spans_in(prepared) * repeats,
-            "points": floor.points_in(prepared) * repeats,
-            "calls": repeats,
-        }
+    def floor(self, calls: int, shape: floor.Shape, points: list[Any]) -> dict[str, Any]:
+        roots = floor.prepare(shape, points, self._histogram)
+        tracer = self.tracer_provider.get_tracer(floor.FLOOR_METER)
+        _settle()
+        started = time.process_time()
+        for _ in range(calls):
+            floor.replay(tracer, roots)
+        self.tracer_provider.force_flush()
+        return {"cpu": time.process_time() - started, "calls": calls}
 
-    def answer(self, command: dict[str, Any]) -> dict[str, Any]:
-        op = command["op"]
-        if op == "probe":
-            return self.probe(command["scenario"])
-        if op == "block":
-            return self.block(command["scenario"], command["calls"])
-        if op == "floor":
-            return self.floor(command["steps"], command["repeats"], command["metrics"])
-        raise ValueError(f"unknown command {op!r}")
+    def _histogram(self, name: str, unit: str, bounds: list[float]) -> Any:
+        key = json.dumps([name, unit, bounds])
+        if key not in self.histograms:
+            assert self.meter_provider is not None, "metric points, but no meter provider"
+            meter = self.meter_provider.get_meter(floor.FLOOR_METER)
+            histogram = meter.create_histogram(
+                name, unit=unit, explicit_bucket_boundaries_advisory=bounds
+            )
+            self.histograms[key] = histogram.record
+        return self.histograms[key]
+
+
+def _settle() -> None:
+    """Collect, then freeze what is left: a block's collections, part of its cost, then walk
+    only what the block made, and this takes a millisecond, not the 80 ms of a full collection
+    of the start-up heap."""
+    gc.collect()
+    gc.freeze()
 
 
 def main() -> None:
@@ -120,17 +171,18 @@ def main() -> None:
     # Anything printed from here on goes to stderr, away from the answers.
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     worker = Worker(sys.argv[1])
-    ready = {
-        "versions": configurations.versions(),
-        "spans": SPANS_SET_UP,
-        "metrics": METRICS_SET_UP,
-    }
-    answers.write(json.dumps({"ready": ready}) + "\n")
+    versions = {}
+    for package in PACKAGES + PEERS:
+        with suppress(metadata.PackageNotFoundError):
+            versions[package] = metadata.version(package)
+    answers.write(json.dumps({"ready": versions}) + "\n")
     for line in sys.stdin:
         command = json.loads(line)
         if command["op"] == "quit":
             break
-        answers.write(json.dumps(worker.answer(command)) + "\n")
+        # probe(scenario), block(scenario, calls) or floor(calls, shape, points).
+        answer = getattr(worker, command.pop("op"))(**command)
+        answers.write(json.dumps(answer) + "\n")
 
 
 if __name__ == "__main__":

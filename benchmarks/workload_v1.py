@@ -1,9 +1,6 @@
-"""The benchmark's workload on AgentScope 1.x: a real ``ReActAgent``, a scripted
-model and a tool, both answering at once, and one tool round per call.
-
-Only AgentScope is imported here, so every virtual environment of the
-benchmark can run it, whichever instrumentation it holds.
-"""
+"""The workload on AgentScope 1.x: a real ``ReActAgent``, a scripted model and a tool, both
+answering at once, one tool round per call. Only AgentScope is imported here, so every venv of
+the benchmark can run it."""
 
 from __future__ import annotations
 
@@ -24,11 +21,8 @@ ANSWER = "It is sunny in Paris today."
 
 
 class ScriptedModel(ChatModelBase):
-    """Asks for the weather first, then answers once the tool has replied.
-
-    The decision reads the prompt, not a counter, so overlapping calls and
-    repeated calls always take the same path.
-    """
+    """Asks for the weather, then answers once the tool has replied. It reads the prompt, not
+    a counter, so overlapping and repeated calls always take the same path."""
 
     def __init__(self, stream: bool) -> None:
         super().__init__(model_name="scripted-model", stream=stream)
@@ -62,16 +56,6 @@ async def _single_chunk(response: ChatResponse) -> AsyncGenerator[ChatResponse, 
     yield response
 
 
-def natively_traced(model_class: type[ScriptedModel]) -> type[ScriptedModel]:
-    """The model class as AgentScope's own tracing sees a built-in model: its
-    ``__call__`` under ``trace_llm`` (custom models get no chat span otherwise)."""
-    from agentscope.tracing import trace_llm
-
-    return type(
-        "NativelyTracedModel", (model_class,), {"__call__": trace_llm(model_class.__call__)}
-    )
-
-
 async def get_weather(city: str) -> ToolResponse:
     """Get the weather of a city.
 
@@ -85,9 +69,8 @@ class Workload:
     """``agents`` agents sharing one model and toolkit; ``call(i)`` asks agent
     ``i`` one question on a fresh memory."""
 
-    def __init__(self, agents: int, stream: bool, native_tracing: bool) -> None:
-        model_class = natively_traced(ScriptedModel) if native_tracing else ScriptedModel
-        model = model_class(stream=stream)
+    def __init__(self, agents: int, stream: bool) -> None:
+        model = ScriptedModel(stream=stream)
         toolkit = Toolkit()
         toolkit.register_tool_function(get_weather)
         self.agents = [
@@ -111,11 +94,3 @@ class Workload:
 
 def answer_of(reply: Msg) -> str:
     return str(reply.get_text_content())
-
-
-def enable_native_tracing() -> None:
-    """What ``agentscope.init(tracing_url=...)`` switches on, minus its OTLP
-    exporter: spans go to the global tracer provider the benchmark installed."""
-    import agentscope
-
-    agentscope._config.trace_enabled = True

@@ -1,9 +1,6 @@
-"""The benchmark's workload on AgentScope 2.x: a real ``Agent``, a scripted
-model and an allowed tool, both answering at once, and one tool round per call.
-
-Only AgentScope is imported here, so every virtual environment of the
-benchmark can run it, whichever instrumentation it holds.
-"""
+"""The workload on AgentScope 2.x: a real ``Agent``, a scripted model and an allowed tool,
+both answering at once, one tool round per call. Only AgentScope is imported here, so every
+venv of the benchmark can run it."""
 
 from __future__ import annotations
 
@@ -23,11 +20,8 @@ ALLOW = PermissionDecision(behavior=PermissionBehavior.ALLOW, message="benchmark
 
 
 class ScriptedModel(ChatModelBase):
-    """Asks for the weather first, then answers once the tool has replied.
-
-    The decision reads the prompt, not a counter, so overlapping calls and
-    repeated calls always take the same path.
-    """
+    """Asks for the weather, then answers once the tool has replied. It reads the prompt, not
+    a counter, so overlapping and repeated calls always take the same path."""
 
     def __init__(self, stream: bool) -> None:
         super().__init__(
@@ -82,7 +76,7 @@ class Workload:
     """``agents`` agents sharing one model and toolkit; ``call(i)`` asks agent
     ``i`` one question on a fresh context."""
 
-    def __init__(self, agents: int, stream: bool, native_tracing: bool) -> None:
+    def __init__(self, agents: int, stream: bool) -> None:
         model = ScriptedModel(stream=stream)
         toolkit = Toolkit(tools=[FunctionTool(get_weather, permission=ALLOW)])
         self.agents = [
@@ -91,7 +85,6 @@ class Workload:
                 system_prompt="You answer weather questions.",
                 model=model,
                 toolkit=toolkit,
-                middlewares=_native_middlewares() if native_tracing else None,
                 react_config=ReActConfig(max_iters=3),
             )
             for index in range(agents)
@@ -106,13 +99,3 @@ class Workload:
 
 def answer_of(reply: Msg) -> str:
     return "".join(block.text for block in reply.content if isinstance(block, TextBlock))
-
-
-def _native_middlewares() -> list[Any]:
-    from agentscope.middleware import TracingMiddleware
-
-    return [TracingMiddleware()]
-
-
-def enable_native_tracing() -> None:
-    """2.x's tracing is switched on per agent, by its middleware list."""
