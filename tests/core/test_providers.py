@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from otelscope.core.providers import provider_for_class
+from otelscope.agentscope_common.providers import provider_for_class
 
 
 def agentscope_class(name: str, base: type = object) -> type:

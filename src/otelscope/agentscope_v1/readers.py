@@ -12,9 +12,9 @@ from typing import Any
 
 from otelscope.agentscope_common import call_readers
 from otelscope.agentscope_common.messages import items_of
+from otelscope.agentscope_common.providers import provider_for_class
 from otelscope.agentscope_v1 import a2a_agents, mcp_tools
 from otelscope.core.guard import report_internal_error
-from otelscope.core.providers import provider_for_class
 from otelscope.core.served import ServedResult
 from otelscope.core.telemetry import (
     AgentInfo,

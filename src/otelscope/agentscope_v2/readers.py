@@ -17,8 +17,8 @@ from agentscope.message import Msg
 from agentscope.tool import ToolResponse
 
 from otelscope.agentscope_common import call_readers
+from otelscope.agentscope_common.providers import provider_for_class
 from otelscope.agentscope_v2 import mcp_tools
-from otelscope.core.providers import provider_for_class
 from otelscope.core.served import ServedResult
 from otelscope.core.telemetry import (
     AgentInfo,
