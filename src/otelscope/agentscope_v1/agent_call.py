@@ -11,15 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from otelscope.agentscope_common.messages import to_messages
+from otelscope.agentscope_common.agent_calls import begin_agent_call, record_reply
 from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.a2a_agents import REMOTE_AGENTS
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
-from otelscope.core import calls
-from otelscope.core import conventions as conv
 from otelscope.core.calls import AgentCall
 from otelscope.core.cancellation import cancel_requests
-from otelscope.core.guard import report_internal_error, safely, suppressed
+from otelscope.core.guard import safely, suppressed
 from otelscope.core.streams import step_scope
 from otelscope.core.telemetry import Telemetry
 
@@ -29,7 +27,13 @@ AgentCallMethod = Callable[..., Coroutine[Any, Any, Any]]
 def traced_agent_call(telemetry: Telemetry) -> Callable[[AgentCallMethod], AgentCallMethod]:
     def wrap(original: AgentCallMethod) -> AgentCallMethod:
         async def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
-            call = None if suppressed() else _start(telemetry, self, args, kwargs)
+            call = (
+                None
+                if suppressed()
+                else begin_agent_call(
+                    telemetry, self, readers.agent_info, args, kwargs, input_keyword="msg"
+                )
+            )
             if call is None:
                 return await original(self, *args, **kwargs)
             requests_before = cancel_requests()
@@ -43,34 +47,13 @@ def traced_agent_call(telemetry: Telemetry) -> Callable[[AgentCallMethod], Agent
                 raise
             safely("reading an interruption", _note_interruption, call, requests_before, result)
             if telemetry.capturing_on_spans:
-                safely("recording a reply", _record_reply, telemetry, call, result)
+                safely("recording a reply", record_reply, telemetry, call, result)
             _end(telemetry, call, None)
             return result
 
         return __call__
 
     return wrap
-
-
-def _start(
-    telemetry: Telemetry, agent: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> AgentCall | None:
-    try:
-        # A subclass whose `__call__` awaits `super().__call__()`: one call.
-        if calls.directly_inside_own_call(agent):
-            return None
-        call = telemetry.start_agent_call(agent, readers.agent_info(agent))
-        if telemetry.capturing_on_spans:
-            given = args[0] if args else kwargs.get("msg")
-            telemetry.record_content(call.operation, {conv.INPUT_MESSAGES: to_messages(given)})
-        return call
-    except Exception:
-        report_internal_error("starting an invoke_agent span")
-        return None
-
-
-def _record_reply(telemetry: Telemetry, call: AgentCall, reply: Any) -> None:
-    telemetry.record_content(call.operation, {conv.OUTPUT_MESSAGES: to_messages(reply)})
 
 
 def _end(telemetry: Telemetry, call: AgentCall, error: BaseException | None) -> None:

@@ -22,13 +22,11 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from typing import Any
 
-from otelscope.agentscope_common.messages import to_messages
+from otelscope.agentscope_common.agent_calls import begin_agent_call, record_reply
 from otelscope.agentscope_v2 import readers
 from otelscope.agentscope_v2.middleware import ReplyObserver
-from otelscope.core import calls
-from otelscope.core import conventions as conv
 from otelscope.core.calls import AgentCall
-from otelscope.core.guard import report_internal_error, safely, suppressed
+from otelscope.core.guard import safely, suppressed
 from otelscope.core.patching import Patches
 from otelscope.core.streams import step_scope, traced_stream
 from otelscope.core.telemetry import AgentInfo, Telemetry
@@ -66,7 +64,13 @@ def agent_info(agent: Any) -> AgentInfo:
 def traced_reply(telemetry: Telemetry) -> Callable[[Reply], Reply]:
     def wrap(original: Reply) -> Reply:
         async def reply(self: Any, *args: Any, **kwargs: Any) -> Any:
-            call = None if suppressed() else _start(telemetry, self, args, kwargs)
+            call = (
+                None
+                if suppressed()
+                else begin_agent_call(
+                    telemetry, self, agent_info, args, kwargs, input_keyword="inputs"
+                )
+            )
             if call is None:
                 return await original(self, *args, **kwargs)
             try:
@@ -89,7 +93,13 @@ def traced_reply_stream(telemetry: Telemetry) -> Callable[[ReplyStream], ReplySt
         # A plain function returning a real async generator, the traced one
         # or AgentScope's own: nothing of the reply runs before its first step.
         def reply_stream(self: Any, *args: Any, **kwargs: Any) -> AsyncGenerator[Any, None]:
-            call = None if suppressed() else _start(telemetry, self, args, kwargs)
+            call = (
+                None
+                if suppressed()
+                else begin_agent_call(
+                    telemetry, self, agent_info, args, kwargs, input_keyword="inputs"
+                )
+            )
             events = original(self, *args, **kwargs)
             if call is None:
                 return events
@@ -101,29 +111,11 @@ def traced_reply_stream(telemetry: Telemetry) -> Callable[[ReplyStream], ReplySt
     return wrap
 
 
-def _start(
-    telemetry: Telemetry, agent: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> AgentCall | None:
-    try:
-        # An entry that calls the other one, or a subclass's that calls
-        # `super()`'s: the same call.
-        if calls.directly_inside_own_call(agent):
-            return None
-        call = telemetry.start_agent_call(agent, agent_info(agent))
-        if telemetry.capturing_on_spans:
-            given = args[0] if args else kwargs.get("inputs")
-            telemetry.record_content(call.operation, {conv.INPUT_MESSAGES: to_messages(given)})
-        return call
-    except Exception:
-        report_internal_error("starting an invoke_agent span")
-        return None
-
-
 def _replied(telemetry: Telemetry, call: AgentCall, reply: Any) -> None:
     if readers.is_interrupted_reply_end(reply):
         call.cancelled = True
     if telemetry.capturing_on_spans:
-        telemetry.record_content(call.operation, {conv.OUTPUT_MESSAGES: to_messages(reply)})
+        record_reply(telemetry, call, reply)
 
 
 def _end(telemetry: Telemetry, call: AgentCall, error: BaseException | None) -> None:

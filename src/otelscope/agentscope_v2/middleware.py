@@ -25,6 +25,7 @@ from typing import Any
 
 from agentscope.middleware import MiddlewareBase
 
+from otelscope.agentscope_common.agent_calls import begin_agent_call
 from otelscope.agentscope_common.messages import to_messages
 from otelscope.agentscope_v2 import readers
 from otelscope.agentscope_v2.agent_reply import adopt_reply
@@ -58,7 +59,13 @@ class OtelscopeMiddleware(MiddlewareBase):  # type: ignore[misc]
     def on_reply(
         self, agent: Any, input_kwargs: dict[str, Any], next_handler: NextHandler
     ) -> AsyncGenerator[Any, None]:
-        call = None if self._retired or suppressed() else self._start_call(agent, input_kwargs)
+        call = (
+            None
+            if self._retired or suppressed()
+            else begin_agent_call(
+                self._telemetry, agent, readers.agent_info, (), input_kwargs, input_keyword="inputs"
+            )
+        )
         inner = next_handler(**input_kwargs)
         if call is None:
             return inner
@@ -77,19 +84,6 @@ class OtelscopeMiddleware(MiddlewareBase):  # type: ignore[misc]
         self, agent: Any, input_kwargs: dict[str, Any], next_handler: NextHandler
     ) -> AsyncGenerator[Any, None]:
         return self._round_part(agent, input_kwargs, next_handler, self._telemetry.round_for_acting)
-
-    def _start_call(self, agent: Any, input_kwargs: dict[str, Any]) -> AgentCall | None:
-        try:
-            if calls.directly_inside_own_call(agent):
-                return None
-            call = self._telemetry.start_agent_call(agent, readers.agent_info(agent))
-            if self._telemetry.capturing_on_spans:
-                inputs = to_messages(input_kwargs.get("inputs"))
-                self._telemetry.record_content(call.operation, {conv.INPUT_MESSAGES: inputs})
-            return call
-        except Exception:
-            report_internal_error("starting an invoke_agent span")
-            return None
 
     @staticmethod
     def _round_part(

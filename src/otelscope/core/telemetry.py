@@ -334,8 +334,7 @@ class Telemetry:
                 self.end_round(open_round)
             else:
                 self.fail_round(open_round, error)
-        if not call.dropped:
-            _put_rollup(call.operation, call.tokens)
+        _put_rollup(call.operation, call.tokens)
         _pass_tokens_up(call)
         if error is not None:
             call.operation.fail(error)
@@ -396,19 +395,15 @@ class Telemetry:
         return current
 
     def end_round(self, react_round: ReactRound) -> None:
-        if react_round.operation.span.is_recording():
-            finish = conv.REACT_FINISH_TOOL_CALLS if react_round.acted else conv.REACT_FINISH_STOP
-            _put_rollup(
-                react_round.operation, react_round.tokens, {conv.REACT_FINISH_REASON: finish}
-            )
+        finish = conv.REACT_FINISH_TOOL_CALLS if react_round.acted else conv.REACT_FINISH_STOP
+        _put_rollup(react_round.operation, react_round.tokens, {conv.REACT_FINISH_REASON: finish})
         react_round.operation.stop()
 
     @staticmethod
     def fail_round(react_round: ReactRound, error: BaseException | None) -> None:
         """End a round that did not complete: failed by ``error``, or
         cancelled when there is none."""
-        if react_round.operation.span.is_recording():
-            _put_rollup(react_round.operation, react_round.tokens)
+        _put_rollup(react_round.operation, react_round.tokens)
         if error is None:
             react_round.operation.cancel()
         else:
@@ -622,7 +617,10 @@ def _in_conversation(
 def _put_rollup(
     operation: Operation, tokens: TokenTally, also: dict[str, AttributeValue | None] | None = None
 ) -> None:
-    """Set the token roll-up (when any model reported usage) and ``also``."""
+    """Set the token roll-up (when any model reported usage) and ``also``,
+    on a span that records them (not on a dropped one)."""
+    if not operation.span.is_recording():
+        return
     attributes: dict[str, AttributeValue | None] = {} if also is None else also
     if tokens.reported:
         attributes[conv.ROLLUP_INPUT_TOKENS] = tokens.input
