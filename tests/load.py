@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from otelscope.core.calls import AgentCall, ReactRound, TokenTally
+from otelscope.core.invocations import AgentCall, ReactRound, TokenTally
 from otelscope.core.operation import Operation
 from tests.pipeline_faults import FINAL_ROUND, ROUND_WITH_TOOL, WAIT_SECONDS
 from tests.spantree import build_trees

@@ -26,7 +26,7 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import StatusCode
 
-from otelscope.core import calls, tool_call
+from otelscope.core import calls, remote, served
 from otelscope.core.attachment import AgentAttachments
 
 OK = "ok"
@@ -34,7 +34,11 @@ CANCELLED = "cancelled"
 
 # The per-call ContextVars of the span core: set around steps of a call,
 # reset when the step ends. Adapters pass their own to `assert_no_state_left`.
-CORE_CALL_STATE: tuple[ContextVar[Any], ...] = (calls._current_call, tool_call._absorbing)
+CORE_CALL_STATE: tuple[ContextVar[Any], ...] = (
+    calls._current_call,
+    remote._remote,
+    served._serving,
+)
 
 
 def assert_well_formed(

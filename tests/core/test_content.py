@@ -44,7 +44,8 @@ from otelscope.core.content import (
     truncate,
 )
 from otelscope.core.metrics import Metrics
-from otelscope.core.telemetry import ChatRequest, Telemetry, ToolInfo
+from otelscope.core.records import ChatRequest, ToolInfo
+from otelscope.core.telemetry import Telemetry
 
 INPUT = "gen_ai.input.messages"
 OUTPUT = "gen_ai.output.messages"

@@ -34,7 +34,7 @@ from otelscope.agentscope_common.messages import (
     tool_output,
 )
 from otelscope.core.content import CaptureMode, ContentPolicy, to_json
-from otelscope.core.telemetry import ChatRequest
+from otelscope.core.records import ChatRequest
 from tests.content_expectations import CONTENT_KEYS, Capture, cut, otlp_bytes
 from tests.core.test_content import Recorded
 

@@ -9,10 +9,12 @@ from collections.abc import AsyncGenerator
 
 import pytest
 from opentelemetry import trace
+from opentelemetry.metrics import NoOpMeter
 from opentelemetry.sdk.trace import TracerProvider
 
 from otelscope.core import calls
-from otelscope.core.calls import AgentCall
+from otelscope.core.invocations import AgentCall
+from otelscope.core.metrics import Metrics
 from otelscope.core.operation import Operation
 from otelscope.core.streams import traced_stream
 
@@ -117,8 +119,15 @@ def test_a_stream_closed_from_another_task_detaches_cleanly(caplog) -> None:
 
 
 def test_the_call_state_is_set_only_inside_steps() -> None:
-    operation = Operation(tracer.start_span("op"))
-    call = AgentCall(object(), "agent", operation)
+    call = AgentCall(
+        tracer.start_span("op"),
+        object(),
+        "agent",
+        {},
+        tracer=tracer,
+        metrics=Metrics(NoOpMeter("test")),
+    )
+    operation = call
     inside: list[AgentCall | None] = []
 
     async def source() -> AsyncGenerator[int, None]:

@@ -32,7 +32,7 @@ from agentscope.tool import Toolkit, ToolResponse
 from hypothesis import strategies as st
 
 from otelscope import conversation
-from otelscope.agentscope_v1 import formatting, model_calls
+from otelscope.agentscope_v1 import formatting, model_calls, tool_failures
 from tests.scenario_invariants import CANCELLED, OK, leftover_call_state, status_label
 from tests.spantree import Node
 from tests.v1.kit import (
@@ -52,6 +52,7 @@ V1_CALL_STATE = (
     formatting._formatting._running,
     formatting._truncating._running,
     model_calls._model_calls._running,
+    tool_failures._absorbing,
 )
 
 FORECAST = "forecast"

@@ -1,6 +1,6 @@
-"""Starting an agent call's span, the same way on every entry point of both
-lines: 1.x ``AgentBase.__call__``, the 2.x middleware's ``on_reply``, and
-2.x ``A2AAgent.reply`` / ``reply_stream``."""
+"""Starting and ending an agent call, the same way on every entry point of
+both lines: 1.x ``AgentBase.__call__``, the 2.x middleware's ``on_reply``,
+and 2.x ``A2AAgent.reply`` / ``reply_stream``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 from otelscope.agentscope_common.messages import to_messages
 from otelscope.core import calls
 from otelscope.core import conventions as conv
-from otelscope.core.calls import AgentCall
-from otelscope.core.guard import report_internal_error
-from otelscope.core.telemetry import AgentInfo, Telemetry
+from otelscope.core.invocations import AgentCall
+from otelscope.core.records import AgentInfo
+from otelscope.core.telemetry import Telemetry
 
 
 def begin_agent_call(
@@ -24,24 +24,20 @@ def begin_agent_call(
     *,
     input_keyword: str,
 ) -> AgentCall | None:
-    """The call's state with its span started, or None: an entry that the
-    same agent's call already runs (a subclass calling ``super()``, one entry
-    calling another) is the same call, and a failure here leaves the call
-    untraced. The input (``args[0]``, else ``kwargs[input_keyword]``) is read
-    only when content is captured."""
-    try:
-        if calls.directly_inside_own_call(agent):
-            return None
-        call = telemetry.start_agent_call(agent, agent_info(agent))
-        if telemetry.capturing_on_spans:
-            given = args[0] if args else kwargs.get(input_keyword)
-            telemetry.record_content(call.operation, {conv.INPUT_MESSAGES: to_messages(given)})
-        return call
-    except Exception:
-        report_internal_error("starting an invoke_agent span")
+    """The call with its span started, or None: an entry that the same
+    agent's call already runs (a subclass calling ``super()``, one entry
+    calling another) is the same call. The input (``args[0]``, else
+    ``kwargs[input_keyword]``) is read only when content is captured."""
+    if calls.directly_inside_own_call(agent):
         return None
+    call = telemetry.start_agent_call(agent, agent_info(agent))
+    if telemetry.capturing_on_spans:
+        given = args[0] if args else kwargs.get(input_keyword)
+        telemetry.record_content(call, {conv.INPUT_MESSAGES: to_messages(given)})
+    return call
 
 
 def record_reply(telemetry: Telemetry, call: AgentCall, reply: Any) -> None:
-    """The reply as the call's output content (asked only when capturing)."""
-    telemetry.record_content(call.operation, {conv.OUTPUT_MESSAGES: to_messages(reply)})
+    """The reply as the call's output content, when capturing on spans."""
+    if telemetry.capturing_on_spans and reply is not None:
+        telemetry.record_content(call, {conv.OUTPUT_MESSAGES: to_messages(reply)})

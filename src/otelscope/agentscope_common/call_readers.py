@@ -11,7 +11,7 @@ from opentelemetry.util.types import AttributeValue
 
 from otelscope.agentscope_common.messages import tool_arguments, tool_output
 from otelscope.agentscope_common.providers import provider_for_class
-from otelscope.core.telemetry import EmbeddingsRequest, EmbeddingsResult, ToolInfo
+from otelscope.core.records import EmbeddingsRequest, EmbeddingsResult, ToolInfo
 from otelscope.core.tool_call import ToolOutcome
 from otelscope.core.values import field, integer, text
 

@@ -39,10 +39,10 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     from otelscope.agentscope_v1.react_rounds import traced_acting, traced_reasoning
 
     patches.wrap(AgentBase, "__call__", traced_agent_call(telemetry))
-    patches.wrap(ReActAgent, "_reasoning", traced_reasoning(telemetry))
-    patches.wrap(ReActAgent, "_acting", traced_acting(telemetry))
+    patches.wrap(ReActAgent, "_reasoning", traced_reasoning())
+    patches.wrap(ReActAgent, "_acting", traced_acting())
     # The answer forced after `max_iters` is a round of its own, as on 2.x.
-    patches.wrap(ReActAgent, "_summarizing", traced_reasoning(telemetry))
+    patches.wrap(ReActAgent, "_summarizing", traced_reasoning())
     tool_calls.install(telemetry, patches)
     mcp_tools.install(patches)
     model_calls.install(telemetry, patches)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from otelscope.core.telemetry import AgentInfo
+from otelscope.core.records import AgentInfo
 from otelscope.core.values import text
 
 REMOTE_AGENTS: tuple[type, ...]

@@ -26,7 +26,7 @@ from otelscope.core.calls import current_call
 from otelscope.core.guard import report_internal_error, suppressed
 from otelscope.core.hierarchy import NestedCallGuard, wrap_own_methods
 from otelscope.core.patching import Patches
-from otelscope.core.telemetry import Formatting
+from otelscope.core.records import Formatting
 
 AsyncMethod = Callable[..., Coroutine[Any, Any, Any]]
 

@@ -21,7 +21,8 @@ from otelscope.agentscope_v1.native_tracing import native_tracing_off
 from otelscope.core.hierarchy import NestedCallGuard, wrap_own_methods
 from otelscope.core.model_call import traced_model_call
 from otelscope.core.patching import Patches
-from otelscope.core.telemetry import ChatRequest, ChatResult, Telemetry
+from otelscope.core.records import ChatRequest, ChatResult
+from otelscope.core.telemetry import Telemetry
 
 _model_calls = NestedCallGuard("otelscope_v1_model_in_call")
 

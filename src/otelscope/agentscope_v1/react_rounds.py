@@ -9,68 +9,47 @@ hook runner, whose per-instance flag skips hooks for overlapping calls.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from otelscope.core import calls
-from otelscope.core.calls import AgentCall, ReactRound
-from otelscope.core.guard import report_internal_error, suppressed
+from otelscope.core.guard import Arguments, guarded_coroutine
+from otelscope.core.invocations import AgentCall, ReactRound
 from otelscope.core.streams import step_scope
-from otelscope.core.telemetry import Telemetry
 
 Method = Callable[..., Coroutine[Any, Any, Any]]
 
 
-def traced_reasoning(telemetry: Telemetry) -> Callable[[Method], Method]:
+def traced_reasoning() -> Callable[[Method], Method]:
     """Reasoning opens the next round of the current call."""
-    return _traced_round_part(telemetry.begin_round)
+    return guarded_coroutine(_RoundPartSteps(AgentCall.begin_round))
 
 
-def traced_acting(telemetry: Telemetry) -> Callable[[Method], Method]:
+def traced_acting() -> Callable[[Method], Method]:
     """Acting runs inside the open round (and marks it as having acted)."""
-    return _traced_round_part(telemetry.round_for_acting)
+    return guarded_coroutine(_RoundPartSteps(AgentCall.round_for_acting))
 
 
-def _traced_round_part(
-    open_round: Callable[[AgentCall], ReactRound],
-) -> Callable[[Method], Method]:
-    def wrap(original: Method) -> Method:
-        async def round_part(self: Any, *args: Any, **kwargs: Any) -> Any:
-            call = _own_call(self)
-            react_round = _open(open_round, call)
-            if call is None or react_round is None:
-                return await original(self, *args, **kwargs)
-            try:
-                with step_scope(react_round.operation):
-                    return await original(self, *args, **kwargs)
-            except BaseException as error:
-                _fail(call, react_round, error)
-                raise
+class _RoundPartSteps:
+    """Reasoning or acting: the round stays open after it, unless it failed."""
 
-        return round_part
+    what = "a react step span"
 
-    return wrap
+    def __init__(self, open_round: Callable[[AgentCall], ReactRound]) -> None:
+        self._open_round = open_round
 
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> ReactRound | None:
+        # Only the agent's own call: a callback of another agent's call, or
+        # of a call started before instrumentation, is not traced.
+        call = calls.own_call(args[0])
+        return None if call is None else self._open_round(call)
 
-def _own_call(agent: Any) -> AgentCall | None:
-    return None if suppressed() else calls.own_call(agent)
+    def scope(self, react_round: ReactRound, args: Arguments) -> AbstractContextManager[object]:
+        return step_scope(react_round)
 
+    def returned(self, react_round: ReactRound, result: Any) -> Any:
+        return result
 
-def _open(opener: Callable[[AgentCall], ReactRound], call: AgentCall | None) -> ReactRound | None:
-    if call is None:
-        return None
-    try:
-        return opener(call)
-    except Exception:
-        report_internal_error("opening a react step span")
-        return None
-
-
-def _fail(call: AgentCall, react_round: ReactRound, error: BaseException) -> None:
-    try:
-        if isinstance(error, asyncio.CancelledError):
-            call.cancelled = True
-        Telemetry.fail_round(react_round, error)
-    except Exception:
-        report_internal_error("ending a react step span")
+    def failed(self, react_round: ReactRound, error: BaseException) -> None:
+        react_round.part_failed(error)

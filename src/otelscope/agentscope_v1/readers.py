@@ -14,9 +14,9 @@ from otelscope.agentscope_common import call_readers
 from otelscope.agentscope_common.messages import items_of
 from otelscope.agentscope_common.providers import provider_for_class
 from otelscope.agentscope_v1 import a2a_agents, mcp_tools
+from otelscope.agentscope_v1.tool_failures import WATCHED_ATTRIBUTE
 from otelscope.core.guard import report_internal_error
-from otelscope.core.served import ServedResult
-from otelscope.core.telemetry import (
+from otelscope.core.records import (
     AgentInfo,
     ChatRequest,
     ChatResult,
@@ -24,7 +24,8 @@ from otelscope.core.telemetry import (
     EmbeddingsResult,
     Formatting,
 )
-from otelscope.core.tool_call import WATCHED_ATTRIBUTE, ToolOutcome
+from otelscope.core.served import ServedResult
+from otelscope.core.tool_call import ToolOutcome
 from otelscope.core.values import field, integer, number, text
 
 

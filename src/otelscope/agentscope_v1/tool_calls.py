@@ -7,7 +7,7 @@ generator: work the tool starts (an HTTP call, a sub-agent) nests under it.
 1.x catches an exception raised by a tool function (or coroutine function)
 and answers with an ``Error: ...`` text instead, so on the span a failed tool
 would look like a success. Each registered function a traced call reaches is
-therefore wrapped once with ``core.tool_call.watch_failures``, which notes
+therefore wrapped once with ``tool_failures.watch_failures``, which notes
 the exception for that call's span (error.type = the exception's class) and
 lets it propagate to AgentScope unchanged. The wrap is undone on
 ``uninstrument()``. A tool that is not registered, or whose group is
@@ -20,23 +20,24 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import Any, NamedTuple
 
 from otelscope.agentscope_common.call_readers import AgentScopeToolReader
 from otelscope.agentscope_v1 import readers
 from otelscope.agentscope_v1.native_tracing import native_tracing_off
-from otelscope.core.guard import report_internal_error, safely
-from otelscope.core.patching import Patches
-from otelscope.core.streams import step_scope, traced_stream
-from otelscope.core.telemetry import Telemetry
-from otelscope.core.tool_call import (
+from otelscope.agentscope_v1.tool_failures import (
     AbsorbedFailure,
-    ToolStream,
     absorbing_into,
-    begin_tool,
     unwatched,
     watch_failures,
 )
+from otelscope.core.guard import Arguments, guarded_coroutine, report_internal_error
+from otelscope.core.invocations import ToolOperation
+from otelscope.core.patching import Patches
+from otelscope.core.streams import step_scope, traced_stream
+from otelscope.core.telemetry import Telemetry
+from otelscope.core.tool_call import ToolStream, begin_tool
 
 ToolCall = Callable[..., Coroutine[Any, Any, Any]]
 
@@ -52,33 +53,72 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
 def traced_tool_call(
     telemetry: Telemetry, watched: _WatchedTools
 ) -> Callable[[ToolCall], ToolCall]:
-    def wrap(original: ToolCall) -> ToolCall:
-        async def call_tool_function(self: Any, tool_call: Any, *args: Any, **kwargs: Any) -> Any:
-            operation = begin_tool(telemetry, _READER, self, tool_call)
-            if operation is None:
-                return await original(self, tool_call, *args, **kwargs)
-            absorbed = AbsorbedFailure()
-            absorbed.refusal = watched.prepare(self, tool_call)
-            try:
-                with (
-                    step_scope(operation, remote=operation),
-                    native_tracing_off(),
-                    absorbing_into(absorbed),
-                ):
-                    responses = await original(self, tool_call, *args, **kwargs)
-            except BaseException as error:
-                safely("ending a failed execute_tool span", operation.fail, error)
-                raise
-            observer = ToolStream(operation, _READER, telemetry, absorbed)
-            # Where Toolkit has middlewares (1.0.21), the tool body runs only
-            # while the stream is iterated.
-            return traced_stream(
-                responses, operation, observer, also=absorbing_into(absorbed), remote=operation
-            )
+    return guarded_coroutine(_ToolCallSteps(telemetry, watched))
 
-        return call_tool_function
 
-    return wrap
+class _Running(NamedTuple):
+    operation: ToolOperation
+    absorbed: AbsorbedFailure
+
+
+class _ToolCallSteps:
+    what = "an execute_tool span"
+
+    def __init__(self, telemetry: Telemetry, watched: _WatchedTools) -> None:
+        self._telemetry = telemetry
+        self._watched = watched
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> _Running | None:
+        toolkit, tool_call = args[0], _tool_call_of(args, kwargs)
+        operation = begin_tool(self._telemetry, _READER, toolkit, tool_call)
+        absorbed = AbsorbedFailure()
+        absorbed.refusal = self._watched.prepare(toolkit, tool_call)
+        return _Running(operation, absorbed)
+
+    def scope(self, running: _Running, args: Arguments) -> AbstractContextManager[object]:
+        operation = running.operation
+        return step_scope(
+            operation,
+            also=_Absorbing(native_tracing_off(), absorbing_into(running.absorbed)),
+            remote=operation,
+        )
+
+    def returned(self, running: _Running, responses: Any) -> Any:
+        operation, absorbed = running
+        observer = ToolStream(operation, _READER, self._telemetry, absorbed)
+        # Where Toolkit has middlewares (1.0.21), the tool body runs only
+        # while the stream is iterated.
+        return traced_stream(
+            responses, operation, observer, also=absorbing_into(absorbed), remote=operation
+        )
+
+    def failed(self, running: _Running, error: BaseException) -> None:
+        running.operation.fail(error)
+
+
+def _tool_call_of(args: Arguments, kwargs: Mapping[str, Any]) -> Any:
+    return args[1] if len(args) > 1 else kwargs.get("tool_call")
+
+
+class _Absorbing:
+    """AgentScope's own tracing off, and the tool's failures noted, while
+    ``call_tool_function`` itself runs."""
+
+    __slots__ = ("_absorbing", "_tracing_off")
+
+    def __init__(
+        self, tracing_off: AbstractContextManager[None], absorbing: absorbing_into
+    ) -> None:
+        self._tracing_off = tracing_off
+        self._absorbing = absorbing
+
+    def __enter__(self) -> None:
+        self._tracing_off.__enter__()
+        self._absorbing.__enter__()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._absorbing.__exit__(None, None, None)
+        self._tracing_off.__exit__(None, None, None)
 
 
 class _WatchedTools:

@@ -37,16 +37,22 @@ from __future__ import annotations
 import asyncio
 import inspect
 import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
+from contextlib import AbstractContextManager
 from contextvars import Token
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
 
-from otelscope.core.cancellation import cancel_requests
-from otelscope.core.guard import report_internal_error, safely, suppressed
-from otelscope.core.operation import Operation
+from otelscope.core.guard import (
+    Arguments,
+    guarded_coroutine,
+    report_internal_error,
+    safely,
+    suppressed,
+)
+from otelscope.core.invocations import WorkflowOperation
 from otelscope.core.patching import Patches
 from otelscope.core.streams import step_scope
 from otelscope.core.telemetry import Telemetry
@@ -80,24 +86,29 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
 def traced_pipeline(
     telemetry: Telemetry, name: str, live: _Switch
 ) -> Callable[[Workflow], Workflow]:
-    def wrap(original: Workflow) -> Workflow:
-        async def pipeline(*args: Any, **kwargs: Any) -> Any:
-            operation = _start(telemetry, name) if live.on else None
-            if operation is None:
-                return await original(*args, **kwargs)
-            requests_before = cancel_requests()
-            try:
-                with step_scope(operation):
-                    result = await original(*args, **kwargs)
-            except BaseException as error:
-                safely("ending a failed invoke_workflow span", operation.fail, error)
-                raise
-            safely("ending an invoke_workflow span", _complete, operation, requests_before)
-            return result
+    return guarded_coroutine(_PipelineSteps(telemetry, name, live))
 
-        return pipeline
 
-    return wrap
+class _PipelineSteps:
+    what = "an invoke_workflow span"
+
+    def __init__(self, telemetry: Telemetry, name: str, live: _Switch) -> None:
+        self._telemetry = telemetry
+        self._name = name
+        self._live = live
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> WorkflowOperation | None:
+        return self._telemetry.start_workflow(self._name) if self._live.on else None
+
+    def scope(self, run: WorkflowOperation, args: Arguments) -> AbstractContextManager[object]:
+        return step_scope(run)
+
+    def returned(self, run: WorkflowOperation, result: Any) -> Any:
+        run.complete()
+        return result
+
+    def failed(self, run: WorkflowOperation, error: BaseException) -> None:
+        run.fail(error)
 
 
 class _Switch:
@@ -115,16 +126,15 @@ class _Switch:
 
 class _Entry:
     """One entry into a hub: its span, the context token to detach on exit,
-    the entering task and its cancellation requests at entry."""
+    and the entering task."""
 
-    __slots__ = ("cancel_requests", "operation", "task", "token")
+    __slots__ = ("operation", "task", "token")
 
-    def __init__(self, operation: Operation) -> None:
+    def __init__(self, operation: WorkflowOperation) -> None:
         self.operation = operation
         self.token: Token[Context] | None = None
         task = asyncio.current_task()
         self.task = weakref.ref(task) if task is not None else None
-        self.cancel_requests = cancel_requests()
 
     def in_task(self, task: asyncio.Task[Any] | None) -> bool:
         return (self.task() if self.task is not None else None) is task
@@ -236,29 +246,7 @@ class _Hubs:
             report_internal_error("forgetting a MsgHub entry")
         if own_task and entry.token is not None:
             otel_context.detach(entry.token)
-        operation = entry.operation
         if error is not None:
-            safely("ending a failed invoke_workflow span", operation.fail, error)
-        elif own_task:
-            safely("ending an invoke_workflow span", _complete, operation, entry.cancel_requests)
+            safely("ending a failed invoke_workflow span", entry.operation.fail, error)
         else:
-            safely("ending an invoke_workflow span", operation.stop)
-
-
-def _start(telemetry: Telemetry, name: str) -> Operation | None:
-    if suppressed():
-        return None
-    try:
-        return telemetry.start_workflow(name)
-    except Exception:
-        report_internal_error("starting an invoke_workflow span")
-        return None
-
-
-def _complete(operation: Operation, cancel_requests_before: int) -> None:
-    """A run that returned: cancelled if its task was asked to cancel meanwhile
-    (an agent inside absorbed it), else a success."""
-    if cancel_requests() > cancel_requests_before:
-        operation.cancel()
-    else:
-        operation.stop()
+            safely("ending an invoke_workflow span", entry.operation.complete)

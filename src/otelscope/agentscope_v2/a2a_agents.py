@@ -19,17 +19,19 @@ for a local agent. ``reply_stream`` yields the final message only when asked
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from otelscope.agentscope_common.agent_calls import begin_agent_call, record_reply
 from otelscope.agentscope_v2 import readers
 from otelscope.agentscope_v2.middleware import ReplyObserver
-from otelscope.core.calls import AgentCall
-from otelscope.core.guard import safely, suppressed
+from otelscope.core.guard import Arguments, guarded_coroutine, guarded_stream
+from otelscope.core.invocations import AgentCall
 from otelscope.core.patching import Patches
+from otelscope.core.records import AgentInfo
 from otelscope.core.streams import step_scope, traced_stream
-from otelscope.core.telemetry import AgentInfo, Telemetry
+from otelscope.core.telemetry import Telemetry
 from otelscope.core.values import text
 
 Reply = Callable[..., Coroutine[Any, Any, Any]]
@@ -62,61 +64,60 @@ def agent_info(agent: Any) -> AgentInfo:
 
 
 def traced_reply(telemetry: Telemetry) -> Callable[[Reply], Reply]:
-    def wrap(original: Reply) -> Reply:
-        async def reply(self: Any, *args: Any, **kwargs: Any) -> Any:
-            call = (
-                None
-                if suppressed()
-                else begin_agent_call(
-                    telemetry, self, agent_info, args, kwargs, input_keyword="inputs"
-                )
-            )
-            if call is None:
-                return await original(self, *args, **kwargs)
-            try:
-                with step_scope(call.operation, call, remote=call.operation):
-                    result = await original(self, *args, **kwargs)
-            except BaseException as error:
-                _end(telemetry, call, error)
-                raise
-            safely("reading an A2A reply", _replied, telemetry, call, result)
-            _end(telemetry, call, None)
-            return result
-
-        return reply
-
-    return wrap
+    return guarded_coroutine(_ReplySteps(telemetry))
 
 
 def traced_reply_stream(telemetry: Telemetry) -> Callable[[ReplyStream], ReplyStream]:
-    def wrap(original: ReplyStream) -> ReplyStream:
-        # A plain function returning a real async generator, the traced one
-        # or AgentScope's own: nothing of the reply runs before its first step.
-        def reply_stream(self: Any, *args: Any, **kwargs: Any) -> AsyncGenerator[Any, None]:
-            call = (
-                None
-                if suppressed()
-                else begin_agent_call(
-                    telemetry, self, agent_info, args, kwargs, input_keyword="inputs"
-                )
-            )
-            events = original(self, *args, **kwargs)
-            if call is None:
-                return events
-            observer = ReplyObserver(telemetry, call)
-            return traced_stream(events, call.operation, observer, call=call, remote=call.operation)
-
-        return reply_stream
-
-    return wrap
+    return guarded_stream(_ReplyStreamSteps(telemetry))
 
 
-def _replied(telemetry: Telemetry, call: AgentCall, reply: Any) -> None:
-    if readers.is_interrupted_reply_end(reply):
-        call.cancelled = True
-    if telemetry.capturing_on_spans:
-        record_reply(telemetry, call, reply)
+def _begin(telemetry: Telemetry, args: Arguments, kwargs: Mapping[str, Any]) -> AgentCall | None:
+    return begin_agent_call(
+        telemetry, args[0], agent_info, args[1:], kwargs, input_keyword="inputs"
+    )
 
 
-def _end(telemetry: Telemetry, call: AgentCall, error: BaseException | None) -> None:
-    safely("ending an invoke_agent span", telemetry.end_agent_call, call, error)
+class _ReplySteps:
+    what = "an invoke_agent span"
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        self._telemetry = telemetry
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> AgentCall | None:
+        return _begin(self._telemetry, args, kwargs)
+
+    def scope(self, call: AgentCall, args: Arguments) -> AbstractContextManager[object]:
+        return step_scope(call, call, remote=call)
+
+    def returned(self, call: AgentCall, reply: Any) -> Any:
+        try:
+            if readers.is_interrupted_reply_end(reply):
+                call.mark_cancelled()
+            record_reply(self._telemetry, call, reply)
+        finally:
+            call.end()
+        return reply
+
+    def failed(self, call: AgentCall, error: BaseException) -> None:
+        call.end(error)
+
+
+class _ReplyStreamSteps:
+    what = "an invoke_agent span"
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        self._telemetry = telemetry
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> AgentCall | None:
+        return _begin(self._telemetry, args, kwargs)
+
+    def traced(
+        self, call: AgentCall, events: AsyncGenerator[Any, None]
+    ) -> AsyncGenerator[Any, None]:
+        observer = ReplyObserver(self._telemetry, call)
+        return traced_stream(events, call, observer, call=call, remote=call)
+
+    def failed(self, call: AgentCall, error: BaseException | None) -> None:
+        if error is None:
+            call.mark_cancelled()
+        call.end(error)

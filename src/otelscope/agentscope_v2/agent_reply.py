@@ -15,13 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncGenerator, Callable, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from otelscope.core import calls
 from otelscope.core.attachment import AgentAttachments
-from otelscope.core.guard import report_internal_error, safely, suppressed
+from otelscope.core.guard import (
+    Arguments,
+    guarded_coroutine,
+    report_internal_error,
+    safely,
+    suppressed,
+)
 
 
 class _OpenReply(NamedTuple):
@@ -44,21 +51,40 @@ ReplyStream = Callable[..., AsyncGenerator[Any, None]]
 
 
 def held_reply(attachments: AgentAttachments) -> Callable[[Reply], Reply]:
-    def wrap(original: Reply) -> Reply:
-        async def reply(self: Any, *args: Any, **kwargs: Any) -> Any:
-            held = _acquire(attachments, self)
-            try:
-                return await original(self, *args, **kwargs)
-            finally:
-                if held:
-                    safely("releasing an agent", attachments.release, self)
+    return guarded_coroutine(_HeldReply(attachments))
 
-        return reply
 
-    return wrap
+class _HeldReply:
+    """A reply holds the agent's attachment from its start to its end."""
+
+    what = "holding an agent's attachment"
+
+    def __init__(self, attachments: AgentAttachments) -> None:
+        self._attachments = attachments
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> Any:
+        agent = args[0]
+        return agent if self._attachments.acquire(agent) else None
+
+    def scope(self, agent: Any, args: Arguments) -> AbstractContextManager[object]:
+        return _NOTHING
+
+    def returned(self, agent: Any, result: Any) -> Any:
+        self._attachments.release(agent)
+        return result
+
+    def failed(self, agent: Any, error: BaseException) -> None:
+        self._attachments.release(agent)
+
+
+_NOTHING = nullcontext()
 
 
 def held_reply_stream(attachments: AgentAttachments) -> Callable[[ReplyStream], ReplyStream]:
+    """Held from the stream's first step to its end: a stream that is never
+    iterated holds nothing (so this is an async generator of its own, not
+    ``guarded_stream``, which starts when the stream is made)."""
+
     def wrap(original: ReplyStream) -> ReplyStream:
         async def reply_stream(self: Any, *args: Any, **kwargs: Any) -> AsyncGenerator[Any, None]:
             held = _acquire(attachments, self)

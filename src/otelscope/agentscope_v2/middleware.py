@@ -18,22 +18,19 @@ lists (and put back at its place on detach), so no operation is traced twice.
 
 from __future__ import annotations
 
-import asyncio
 import weakref
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 
 from agentscope.middleware import MiddlewareBase
 
-from otelscope.agentscope_common.agent_calls import begin_agent_call
-from otelscope.agentscope_common.messages import to_messages
+from otelscope.agentscope_common.agent_calls import begin_agent_call, record_reply
 from otelscope.agentscope_v2 import readers
 from otelscope.agentscope_v2.agent_reply import adopt_reply
 from otelscope.core import calls
-from otelscope.core import conventions as conv
 from otelscope.core.attachment import AgentAttachments, AttachStep
-from otelscope.core.calls import AgentCall, ReactRound
-from otelscope.core.guard import report_internal_error, safely, suppressed
+from otelscope.core.guard import Arguments, guarded_stream, safely
+from otelscope.core.invocations import AgentCall, ReactRound
 from otelscope.core.streams import traced_stream
 from otelscope.core.telemetry import Telemetry
 
@@ -48,8 +45,14 @@ class OtelscopeMiddleware(MiddlewareBase):  # type: ignore[misc]
     """Translates a 2.x agent's reply, reasoning and acting into spans."""
 
     def __init__(self, telemetry: Telemetry) -> None:
-        self._telemetry = telemetry
         self._retired = False
+        self._reply = guarded_stream(_ReplySteps(telemetry, self))(_next)
+        self._reasoning = guarded_stream(_RoundPartSteps(AgentCall.begin_round))(_next)
+        self._acting = guarded_stream(_RoundPartSteps(AgentCall.round_for_acting))(_next)
+
+    @property
+    def retired(self) -> bool:
+        return self._retired
 
     def retire(self) -> None:
         """After ``uninstrument()``: start no new calls, but let the calls in
@@ -59,49 +62,76 @@ class OtelscopeMiddleware(MiddlewareBase):  # type: ignore[misc]
     def on_reply(
         self, agent: Any, input_kwargs: dict[str, Any], next_handler: NextHandler
     ) -> AsyncGenerator[Any, None]:
-        call = (
-            None
-            if self._retired or suppressed()
-            else begin_agent_call(
-                self._telemetry, agent, readers.agent_info, (), input_kwargs, input_keyword="inputs"
-            )
-        )
-        inner = next_handler(**input_kwargs)
-        if call is None:
-            return inner
-        traced = traced_stream(
-            inner, call.operation, ReplyObserver(self._telemetry, call), call=call
-        )
-        safely("adopting a reply stream", adopt_reply, agent, traced)
-        return traced
+        return self._reply(agent, input_kwargs, next_handler)
 
     def on_reasoning(
         self, agent: Any, input_kwargs: dict[str, Any], next_handler: NextHandler
     ) -> AsyncGenerator[Any, None]:
-        return self._round_part(agent, input_kwargs, next_handler, self._telemetry.begin_round)
+        return self._reasoning(agent, input_kwargs, next_handler)
 
     def on_acting(
         self, agent: Any, input_kwargs: dict[str, Any], next_handler: NextHandler
     ) -> AsyncGenerator[Any, None]:
-        return self._round_part(agent, input_kwargs, next_handler, self._telemetry.round_for_acting)
+        return self._acting(agent, input_kwargs, next_handler)
 
-    @staticmethod
-    def _round_part(
-        agent: Any,
-        input_kwargs: dict[str, Any],
-        next_handler: NextHandler,
-        open_round: Callable[[AgentCall], ReactRound],
+
+def _next(
+    agent: Any, input_kwargs: dict[str, Any], next_handler: NextHandler
+) -> AsyncGenerator[Any, None]:
+    """The rest of the chain: what each of the middleware's hooks wraps."""
+    return next_handler(**input_kwargs)
+
+
+class _ReplySteps:
+    """A reply is an agent call, ended with its reply stream."""
+
+    what = "an invoke_agent span"
+
+    def __init__(self, telemetry: Telemetry, middleware: OtelscopeMiddleware) -> None:
+        self._telemetry = telemetry
+        self._middleware = middleware
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> AgentCall | None:
+        if self._middleware.retired:
+            return None
+        agent, input_kwargs = args[0], args[1]
+        return begin_agent_call(
+            self._telemetry, agent, readers.agent_info, (), input_kwargs, input_keyword="inputs"
+        )
+
+    def traced(
+        self, call: AgentCall, source: AsyncGenerator[Any, None]
     ) -> AsyncGenerator[Any, None]:
-        inner = next_handler(**input_kwargs)
-        call = None if suppressed() else calls.own_call(agent)
-        if call is None:
-            return inner
-        try:
-            react_round = open_round(call)
-        except Exception:
-            report_internal_error("opening a react step span")
-            return inner
-        return traced_stream(inner, react_round.operation, _RoundPart(call, react_round))
+        observer = ReplyObserver(self._telemetry, call)
+        traced = traced_stream(source, call, observer, call=call)
+        safely("adopting a reply stream", adopt_reply, call.agent, traced)
+        return traced
+
+    def failed(self, call: AgentCall, error: BaseException | None) -> None:
+        if error is None:
+            call.mark_cancelled()
+        call.end(error)
+
+
+class _RoundPartSteps:
+    """Reasoning or acting: the round stays open after it, unless it failed."""
+
+    what = "a react step span"
+
+    def __init__(self, open_round: Callable[[AgentCall], ReactRound]) -> None:
+        self._open_round = open_round
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> ReactRound | None:
+        call = calls.own_call(args[0])
+        return None if call is None else self._open_round(call)
+
+    def traced(
+        self, react_round: ReactRound, source: AsyncGenerator[Any, None]
+    ) -> AsyncGenerator[Any, None]:
+        return traced_stream(source, react_round, _RoundPart(react_round))
+
+    def failed(self, react_round: ReactRound, error: BaseException | None) -> None:
+        react_round.part_failed(error)
 
 
 class ReplyObserver:
@@ -119,29 +149,28 @@ class ReplyObserver:
             self._reply = item
         # A cancelled 2.x reply ends normally with an "interrupted" event.
         elif isinstance(item, readers.REPLY_END_EVENT) and readers.is_interrupted_reply_end(item):
-            self._call.cancelled = True
+            self._call.mark_cancelled()
 
     def finished(self) -> None:
-        if self._telemetry.capturing_on_spans and self._reply is not None:
-            output = to_messages(self._reply)
-            self._telemetry.record_content(self._call.operation, {conv.OUTPUT_MESSAGES: output})
-        self._telemetry.end_agent_call(self._call)
+        try:
+            record_reply(self._telemetry, self._call, self._reply)
+        finally:
+            self._call.end()
 
     def failed(self, error: BaseException) -> None:
-        self._telemetry.end_agent_call(self._call, error)
+        self._call.end(error)
 
     def closed(self) -> None:
-        self._call.cancelled = True
-        self._telemetry.end_agent_call(self._call)
+        self._call.mark_cancelled()
+        self._call.end()
 
 
 class _RoundPart:
-    """Reasoning or acting: the round stays open after it, unless it failed."""
+    """Observes reasoning or acting: only how it fails matters."""
 
-    __slots__ = ("_call", "_round")
+    __slots__ = ("_round",)
 
-    def __init__(self, call: AgentCall, react_round: ReactRound) -> None:
-        self._call = call
+    def __init__(self, react_round: ReactRound) -> None:
         self._round = react_round
 
     def item(self, item: Any) -> None:
@@ -151,13 +180,10 @@ class _RoundPart:
         pass
 
     def failed(self, error: BaseException) -> None:
-        if isinstance(error, asyncio.CancelledError):
-            self._call.cancelled = True
-        Telemetry.fail_round(self._round, error)
+        self._round.part_failed(error)
 
     def closed(self) -> None:
-        self._call.cancelled = True
-        Telemetry.fail_round(self._round, None)
+        self._round.part_failed(None)
 
 
 class _FrontOfList:

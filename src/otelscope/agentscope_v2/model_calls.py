@@ -19,7 +19,7 @@ from typing import Any
 
 from otelscope.agentscope_common import messages as messages_shape
 from otelscope.agentscope_v2 import readers
-from otelscope.core.telemetry import ChatRequest, ChatResult
+from otelscope.core.records import ChatRequest, ChatResult
 
 
 class ChatReaderV2:

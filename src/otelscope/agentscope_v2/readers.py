@@ -19,14 +19,14 @@ from agentscope.tool import ToolResponse
 from otelscope.agentscope_common import call_readers
 from otelscope.agentscope_common.providers import provider_for_class
 from otelscope.agentscope_v2 import mcp_tools
-from otelscope.core.served import ServedResult
-from otelscope.core.telemetry import (
+from otelscope.core.records import (
     AgentInfo,
     ChatRequest,
     ChatResult,
     EmbeddingsRequest,
     EmbeddingsResult,
 )
+from otelscope.core.served import ServedResult
 from otelscope.core.tool_call import ToolOutcome
 from otelscope.core.values import integer, number, text
 

@@ -8,11 +8,13 @@ state tells how the tool ended: ``interrupted`` is recorded as cancelled.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 
 from otelscope.agentscope_common.call_readers import AgentScopeToolReader
 from otelscope.agentscope_v2 import readers
+from otelscope.core.guard import Arguments, guarded_stream
+from otelscope.core.invocations import ToolOperation
 from otelscope.core.streams import traced_stream
 from otelscope.core.telemetry import Telemetry
 from otelscope.core.tool_call import ToolStream, begin_tool
@@ -21,20 +23,30 @@ ToolCall = Callable[..., AsyncGenerator[Any, None]]
 
 
 def traced_tool_call(telemetry: Telemetry) -> Callable[[ToolCall], ToolCall]:
-    def wrap(original: ToolCall) -> ToolCall:
-        # A plain function returning the traced generator: callers receive a
-        # real async generator, and no extra generator layer is added.
-        def call_tool(self: Any, tool_call: Any, *args: Any, **kwargs: Any) -> Any:
-            operation = begin_tool(telemetry, _READER, self, tool_call)
-            chunks = original(self, tool_call, *args, **kwargs)
-            if operation is None:
-                return chunks
-            observer = ToolStream(operation, _READER, telemetry)
-            return traced_stream(chunks, operation, observer, remote=operation)
+    return guarded_stream(_ToolCallSteps(telemetry))
 
-        return call_tool
 
-    return wrap
+class _ToolCallSteps:
+    what = "an execute_tool span"
+
+    def __init__(self, telemetry: Telemetry) -> None:
+        self._telemetry = telemetry
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> ToolOperation | None:
+        tool_call = args[1] if len(args) > 1 else kwargs.get("tool_call")
+        return begin_tool(self._telemetry, _READER, args[0], tool_call)
+
+    def traced(
+        self, operation: ToolOperation, chunks: AsyncGenerator[Any, None]
+    ) -> AsyncGenerator[Any, None]:
+        observer = ToolStream(operation, _READER, self._telemetry)
+        return traced_stream(chunks, operation, observer, remote=operation)
+
+    def failed(self, operation: ToolOperation, error: BaseException | None) -> None:
+        if error is None:
+            operation.cancel()
+        else:
+            operation.fail(error)
 
 
 _READER = AgentScopeToolReader(readers.tool_facts, readers.tool_outcome)

@@ -1,5 +1,8 @@
 """Per-call state, and the concurrency rules that every adapter follows.
 
+The call itself is ``otelscope.core.invocations.AgentCall``; this module
+says where it lives while its code runs.
+
 The rules
 ---------
 1. Per-call state lives in the ``ContextVar`` ``_current_call`` and never on an
@@ -31,89 +34,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING
 
 from opentelemetry import trace
 
-from otelscope.core.operation import Operation
-
-
-class TokenTally:
-    """Tokens used by the model calls inside a call or a round."""
-
-    __slots__ = ("input", "output", "reported")
-
-    def __init__(self) -> None:
-        self.input = 0
-        self.output = 0
-        # False until a model call inside reported any usage at all: "no
-        # usage known" is left out rather than recorded as zero.
-        self.reported = False
-
-    def add(self, input_tokens: int | None, output_tokens: int | None) -> None:
-        if input_tokens is None and output_tokens is None:
-            return
-        self.reported = True
-        self.input += input_tokens or 0
-        self.output += output_tokens or 0
-
-
-class ReactRound:
-    """One reasoning-acting round of an agent call."""
-
-    __slots__ = ("acted", "number", "operation", "tokens")
-
-    def __init__(self, operation: Operation, number: int) -> None:
-        self.operation = operation
-        self.number = number
-        # Set when the round ran a tool; decides `gen_ai.react.finish_reason`.
-        self.acted = False
-        self.tokens = TokenTally()
-
-
-class AgentCall:
-    """The state of one agent invocation, owned by the task that runs it."""
-
-    __slots__ = (
-        "agent",
-        "agent_name",
-        "cancelled",
-        "conversation_id",
-        "dropped",
-        "operation",
-        "parent",
-        "parent_round",
-        "round",
-        "rounds",
-        "tokens",
-    )
-
-    def __init__(
-        self,
-        agent: object,
-        agent_name: str,
-        operation: Operation,
-        conversation_id: str | None = None,
-        dropped: bool = False,
-    ) -> None:
-        self.agent = agent
-        # A sampler dropped the call's trace: its parts start no spans of
-        # their own (``Telemetry``), and record their metrics all the same.
-        self.dropped = dropped
-        self.agent_name = agent_name
-        # Every span of the call carries it (`gen_ai.conversation.id`).
-        self.conversation_id = conversation_id
-        self.operation = operation
-        self.round: ReactRound | None = None
-        self.rounds = 0
-        # Set when a part of the call saw a cancellation that the framework
-        # then absorbed (AgentScope 1.x turns a cancelled reply into a normal
-        # "interrupted" message), so the call can still be marked cancelled.
-        self.cancelled = False
-        self.tokens = TokenTally()
-        # The call (and its round) this call runs inside, if any: a nested
-        # agent's tokens count toward the caller's roll-up too.
-        self.parent = _current_call.get()
-        self.parent_round = self.parent.round if self.parent is not None else None
+if TYPE_CHECKING:
+    from otelscope.core.invocations import AgentCall
 
 
 _current_call: ContextVar[AgentCall | None] = ContextVar("otelscope_agent_call", default=None)
@@ -143,4 +69,4 @@ def directly_inside_own_call(agent: object) -> bool:
     that delegates to ``super()`` is the same call, not a nested one. An agent
     that calls itself from a tool is nested (the tool span is current)."""
     call = own_call(agent)
-    return call is not None and trace.get_current_span() is call.operation.span
+    return call is not None and trace.get_current_span() is call.span

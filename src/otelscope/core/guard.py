@@ -15,6 +15,12 @@ suite fails, because a bug hidden behind "never break the app" is still a bug.
 Strict mode never re-raises into the user's call: an error raised from an
 async generator's finalizer or from a finished call would be lost or would
 change the result, so the record is the reliable channel.
+
+The steps are written once, here: ``guarded_coroutine`` for a coroutine
+function and ``guarded_stream`` for a function that returns an async
+generator. An entry point supplies only its own part (``CoroutineSteps`` or
+``StreamSteps``): how its invocation begins, what context its call runs in,
+and how the invocation ends.
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, TypeVar
 
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY, get_current
 from opentelemetry.instrumentation.utils import _SUPPRESS_INSTRUMENTATION_KEY_PLAIN
@@ -82,3 +89,125 @@ def suppressed() -> bool:
         current.get(_SUPPRESS_INSTRUMENTATION_KEY)
         or current.get(_SUPPRESS_INSTRUMENTATION_KEY_PLAIN)
     )
+
+
+InvocationT = TypeVar("InvocationT")
+CoroutineFunction = Callable[..., Coroutine[Any, Any, Any]]
+StreamFunction = Callable[..., AsyncGenerator[Any, None]]
+Arguments = tuple[Any, ...]
+
+
+class CoroutineSteps(Protocol[InvocationT]):
+    """An entry point's own part of the guarded steps, for a coroutine."""
+
+    # What the invocation is, for reports ("an invoke_agent span").
+    what: str
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> InvocationT | None:
+        """Start the invocation, or None to run the call untraced."""
+
+    def scope(self, invocation: InvocationT, args: Arguments) -> AbstractContextManager[object]:
+        """The context the user's function runs in (its span current)."""
+
+    def returned(self, invocation: InvocationT, result: Any) -> Any:
+        """End the invocation with ``result``; return what the caller gets:
+        ``result`` itself, or a traced stream of it."""
+
+    def failed(self, invocation: InvocationT, error: BaseException) -> None:
+        """End the invocation with the exception the user's function raised."""
+
+
+class StreamSteps(Protocol[InvocationT]):
+    """An entry point's own part of the guarded steps, for a function that
+    returns an async generator (whose steps are the user's code)."""
+
+    what: str
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> InvocationT | None:
+        """Start the invocation, or None to run the call untraced."""
+
+    def traced(
+        self, invocation: InvocationT, source: AsyncGenerator[Any, None]
+    ) -> AsyncGenerator[Any, None]:
+        """The stream the caller gets: ``source`` traced, ending the invocation."""
+
+    def failed(self, invocation: InvocationT, error: BaseException | None) -> None:
+        """End the invocation: the function raised ``error`` instead of
+        returning a stream, or (None) its stream could not be traced."""
+
+
+def guarded_coroutine(
+    steps: CoroutineSteps[InvocationT],
+) -> Callable[[CoroutineFunction], CoroutineFunction]:
+    """Wrap a coroutine function in the four steps, with ``steps`` for the
+    entry point's own part."""
+    what = steps.what
+    begin, scope, returned, failed = steps.begin, steps.scope, steps.returned, steps.failed
+
+    def wrap(original: CoroutineFunction) -> CoroutineFunction:
+        async def traced(*args: Any, **kwargs: Any) -> Any:
+            if suppressed():
+                return await original(*args, **kwargs)
+            try:
+                invocation = begin(args, kwargs)
+            except Exception:
+                report_internal_error(f"starting {what}")
+                invocation = None
+            if invocation is None:
+                return await original(*args, **kwargs)
+            try:
+                with scope(invocation, args):
+                    result = await original(*args, **kwargs)
+            except BaseException as error:
+                try:
+                    failed(invocation, error)
+                except Exception:
+                    report_internal_error(f"ending {what}")
+                raise
+            try:
+                return returned(invocation, result)
+            except Exception:
+                report_internal_error(f"ending {what}")
+                return result
+
+        return traced
+
+    return wrap
+
+
+def guarded_stream(
+    steps: StreamSteps[InvocationT],
+) -> Callable[[StreamFunction], StreamFunction]:
+    """Wrap a function that returns an async generator in the four steps.
+    The wrapper is a plain function returning a real async generator (the
+    traced one, or the original's): nothing of the user's code runs before
+    the caller takes the first step."""
+    what = steps.what
+    begin, traced_stream, failed = steps.begin, steps.traced, steps.failed
+
+    def wrap(original: StreamFunction) -> StreamFunction:
+        def traced(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, None]:
+            if suppressed():
+                return original(*args, **kwargs)
+            try:
+                invocation = begin(args, kwargs)
+            except Exception:
+                report_internal_error(f"starting {what}")
+                invocation = None
+            if invocation is None:
+                return original(*args, **kwargs)
+            try:
+                source = original(*args, **kwargs)
+            except BaseException as error:
+                safely(f"ending {what}", failed, invocation, error)
+                raise
+            try:
+                return traced_stream(invocation, source)
+            except Exception:
+                report_internal_error(f"tracing the stream of {what}")
+                safely(f"ending {what}", failed, invocation, None)
+                return source
+
+        return traced
+
+    return wrap

@@ -10,24 +10,16 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, Protocol, cast
 
-from otelscope.core.guard import report_internal_error, safely, suppressed
+from otelscope.core.guard import Arguments, guarded_coroutine
 from otelscope.core.hierarchy import NestedCallGuard
-from otelscope.core.served import enter_serving, leave_serving
+from otelscope.core.invocations import ChatOperation, EmbeddingsOperation, ModelOperation
+from otelscope.core.records import ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult
 from otelscope.core.streams import step_scope, traced_stream
-from otelscope.core.telemetry import (
-    ChatOperation,
-    ChatRequest,
-    ChatResult,
-    EmbeddingsOperation,
-    EmbeddingsRequest,
-    EmbeddingsResult,
-    Telemetry,
-)
+from otelscope.core.telemetry import Telemetry
 
 ModelCall = Callable[..., Coroutine[Any, Any, Any]]
-OperationT = TypeVar("OperationT", bound="ChatOperation | EmbeddingsOperation")
 
 
 class ModelReader(Protocol):
@@ -69,75 +61,73 @@ class EmbeddingsReader(ModelReader, Protocol):
 
 
 def traced_model_call(telemetry: Telemetry, reader: ChatReader) -> Callable[[ModelCall], ModelCall]:
-    def begin(model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> ChatOperation:
-        operation = telemetry.start_chat(reader.request(model, args, kwargs))
-        if telemetry.capturing:
-            telemetry.record_content(operation, reader.content_in(model, args, kwargs))
-        return operation
-
-    def end(operation: ChatOperation, response: Any) -> Any:
-        if inspect.isasyncgen(response):
-            stream = cast(AsyncGenerator[Any, None], response)
-            observer = ChatStream(operation, reader, telemetry)
-            return traced_stream(stream, operation, observer, serving=operation)
-        finish_chat(telemetry, reader, operation, response)
-        return response
-
-    return _traced_call("chat", reader, begin, end)
+    return guarded_coroutine(_ChatSteps(telemetry, reader))
 
 
 def traced_embeddings_call(
     telemetry: Telemetry, reader: EmbeddingsReader
 ) -> Callable[[ModelCall], ModelCall]:
-    def begin(model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> EmbeddingsOperation:
-        return telemetry.start_embeddings(reader.request(model))
+    return guarded_coroutine(_EmbeddingsSteps(telemetry, reader))
 
-    def end(operation: EmbeddingsOperation, response: Any) -> Any:
-        operation.finish(reader.result(response))
+
+class _ModelCallSteps:
+    """What a chat and an embeddings call share: the model's own code runs
+    with the operation current, as the call its provider's SDK reports to."""
+
+    def __init__(self, reader: ModelReader) -> None:
+        self._reader = reader
+
+    def scope(self, operation: ModelOperation, args: Arguments) -> AbstractContextManager[object]:
+        return step_scope(operation, also=self._reader.scope(args[0]), serving=operation)
+
+    def failed(self, operation: ModelOperation, error: BaseException) -> None:
+        operation.fail(error)
+
+
+class _ChatSteps(_ModelCallSteps):
+    what = "a chat span"
+
+    def __init__(self, telemetry: Telemetry, reader: ChatReader) -> None:
+        super().__init__(reader)
+        self._telemetry = telemetry
+        self._chat = reader
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> ChatOperation | None:
+        model, call_args = args[0], args[1:]
+        if self._chat.already_traced(model):
+            return None
+        operation = self._telemetry.start_chat(self._chat.request(model, call_args, kwargs))
+        if self._telemetry.capturing:
+            content = self._chat.content_in(model, call_args, kwargs)
+            self._telemetry.record_content(operation, content)
+        return operation
+
+    def returned(self, operation: ChatOperation, response: Any) -> Any:
+        if inspect.isasyncgen(response):
+            stream = cast(AsyncGenerator[Any, None], response)
+            observer = ChatStream(operation, self._chat, self._telemetry)
+            return traced_stream(stream, operation, observer, serving=operation)
+        finish_chat(self._telemetry, self._chat, operation, response)
         return response
 
-    return _traced_call("embeddings", reader, begin, end)
 
+class _EmbeddingsSteps(_ModelCallSteps):
+    what = "an embeddings span"
 
-def _traced_call(
-    kind: str,
-    reader: ModelReader,
-    begin: Callable[[Any, tuple[Any, ...], Mapping[str, Any]], OperationT],
-    end: Callable[[OperationT, Any], Any],
-) -> Callable[[ModelCall], ModelCall]:
-    def start(model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> OperationT | None:
-        try:
-            if reader.already_traced(model):
-                return None
-            return begin(model, args, kwargs)
-        except Exception:
-            report_internal_error(f"starting a {kind} span")
+    def __init__(self, telemetry: Telemetry, reader: EmbeddingsReader) -> None:
+        super().__init__(reader)
+        self._telemetry = telemetry
+        self._embeddings = reader
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> EmbeddingsOperation | None:
+        model = args[0]
+        if self._embeddings.already_traced(model):
             return None
+        return self._telemetry.start_embeddings(self._embeddings.request(model))
 
-    def wrap(original: ModelCall) -> ModelCall:
-        async def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:
-            operation = None if suppressed() else start(self, args, kwargs)
-            if operation is None:
-                return await original(self, *args, **kwargs)
-            try:
-                with step_scope(operation), reader.scope(self):
-                    serving = enter_serving(operation)
-                    try:
-                        response = await original(self, *args, **kwargs)
-                    finally:
-                        leave_serving(serving)
-            except BaseException as error:
-                safely(f"ending a failed {kind} span", operation.fail, error)
-                raise
-            try:
-                return end(operation, response)
-            except Exception:
-                report_internal_error(f"ending a {kind} span")
-                return response
-
-        return __call__
-
-    return wrap
+    def returned(self, operation: EmbeddingsOperation, response: Any) -> Any:
+        operation.finish(self._embeddings.result(response))
+        return response
 
 
 class GuardedEmbeddingsReader:

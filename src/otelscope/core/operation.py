@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 
 from opentelemetry import trace
 from opentelemetry.context import Context
@@ -20,6 +19,7 @@ from opentelemetry.util.types import AttributeValue
 from otelscope.core import conventions as conv
 from otelscope.core.guard import report_internal_error
 from otelscope.core.remote import Remote
+from otelscope.core.values import known
 
 
 def error_type_of(error: BaseException) -> str:
@@ -36,9 +36,10 @@ def error_type_of(error: BaseException) -> str:
 class Operation:
     """A started span plus the context that makes it the parent of nested work.
 
-    ``on_end`` (set by the span core) is told once, after the span ended,
-    with the ``error.type`` it ended with (None for success): that is where
-    metrics are recorded, so every path that ends a span records them too.
+    ``_recorded`` is called once, after the span ended, with the
+    ``error.type`` it ended with (None for success): each kind of invocation
+    (``otelscope.core.invocations``) records its metrics there, so every path
+    that ends a span records them too.
 
     A call whose other side runs in another process (a tool an MCP server
     runs, an A2A agent) keeps what the protocol's SDK reported about it
@@ -46,7 +47,7 @@ class Operation:
     reported inside the answer ends a call that would otherwise succeed.
     """
 
-    __slots__ = ("_remote", "context", "ended", "on_end", "span", "started")
+    __slots__ = ("_remote", "context", "ended", "span", "started")
 
     def __init__(self, span: Span, attached: bool = True) -> None:
         self.span = span
@@ -55,7 +56,6 @@ class Operation:
         # so it attaches nothing itself (``otelscope.core.telemetry``).
         self.context: Context | None = trace.set_span_in_context(span) if attached else None
         self.ended = False
-        self.on_end: Callable[[Operation, str | None], None] | None = None
         self.started = time.perf_counter()
         self._remote: Remote | None = None
 
@@ -77,9 +77,9 @@ class Operation:
     def set_all(self, attributes: dict[str, AttributeValue | None]) -> None:
         """Set the known ones of several attributes at once (one lock on the
         span instead of one per attribute)."""
-        known = {key: value for key, value in attributes.items() if value is not None}
-        if known and not self.ended:
-            self.span.set_attributes(known)
+        values = known(attributes)
+        if values and not self.ended:
+            self.span.set_attributes(values)
 
     def duration(self) -> float:
         """Seconds from start to end: the span's own times when the SDK
@@ -151,11 +151,13 @@ class Operation:
             self.span.end()
         except Exception:
             report_internal_error("ending a span")
-        if self.on_end is not None:
-            try:
-                self.on_end(self, error_type)
-            except Exception:
-                report_internal_error("recording metrics")
+        try:
+            self._recorded(error_type)
+        except Exception:
+            report_internal_error("recording metrics")
+
+    def _recorded(self, error_type: str | None) -> None:
+        """The span ended with ``error_type``: record what depends on it."""
 
 
 def _describe(error: BaseException) -> str:

@@ -31,6 +31,8 @@ from typing import Protocol
 
 from opentelemetry.util.types import AttributeValue
 
+from otelscope.core.values import known
+
 
 class Remote:
     """The facts a protocol SDK reported for one call."""
@@ -44,9 +46,7 @@ class Remote:
 
     def report(self, attributes: Mapping[str, AttributeValue | None]) -> None:
         """Attributes of the call as the protocol saw it; unknown ones are skipped."""
-        for key, value in attributes.items():
-            if value is not None:
-                self.attributes[key] = value
+        self.attributes.update(known(attributes))
 
     def failed_as(self, error_type: str, description: str) -> None:
         """The remote side answered, and its answer says the call failed."""

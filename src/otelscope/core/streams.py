@@ -29,8 +29,8 @@ from typing import Protocol, TypeVar
 from opentelemetry import context as otel_context
 
 from otelscope.core import calls
-from otelscope.core.calls import AgentCall
 from otelscope.core.guard import report_internal_error
+from otelscope.core.invocations import AgentCall
 from otelscope.core.operation import Operation
 from otelscope.core.remote import RemoteBy, enter_remote, leave_remote
 from otelscope.core.served import ServedBy, enter_serving, leave_serving
@@ -53,11 +53,22 @@ class StreamObserver(Protocol[T_contra]):
 
 class step_scope:
     """Attach ``operation`` (and ``call``, if given, as the current call,
-    ``remote`` as the call a protocol SDK reports to, and ``also``, if given)
-    for one synchronous or single-await stretch. A class, not a
-    generator-based context manager: it is entered around every traced call."""
+    ``remote`` as the call a protocol SDK reports to, ``serving`` as the model
+    call a provider's SDK reports to, and ``also``, if given) for one
+    synchronous or single-await stretch. A class, not a generator-based
+    context manager: it is entered around every traced call."""
 
-    __slots__ = ("_also", "_call", "_call_token", "_context", "_remote", "_remote_token", "_token")
+    __slots__ = (
+        "_also",
+        "_call",
+        "_call_token",
+        "_context",
+        "_remote",
+        "_remote_token",
+        "_serving",
+        "_serving_token",
+        "_token",
+    )
 
     def __init__(
         self,
@@ -65,17 +76,20 @@ class step_scope:
         call: AgentCall | None = None,
         also: AbstractContextManager[object] | None = None,
         remote: RemoteBy | None = None,
+        serving: ServedBy | None = None,
     ) -> None:
         self._context = operation.context
         self._call = call
         self._also = also
         self._remote = remote
+        self._serving = serving
 
     def __enter__(self) -> None:
         context = self._context
         self._token = None if context is None else otel_context.attach(context)
         self._call_token = calls.enter_call(self._call) if self._call is not None else None
         self._remote_token = enter_remote(self._remote) if self._remote is not None else None
+        self._serving_token = enter_serving(self._serving) if self._serving is not None else None
         if self._also is not None:
             try:
                 self._also.__enter__()
@@ -91,6 +105,8 @@ class step_scope:
             self._leave()
 
     def _leave(self) -> None:
+        if self._serving_token is not None:
+            leave_serving(self._serving_token)
         if self._remote_token is not None:
             leave_remote(self._remote_token)
         if self._call_token is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from opentelemetry.util.types import AttributeValue
+
 
 def text(value: Any) -> str | None:
     """A non-empty string, or None."""
@@ -36,3 +38,9 @@ def field(value: Any, key: str) -> Any:
         return value.get(key) if isinstance(value, Mapping) else getattr(value, key, None)
     except Exception:
         return None
+
+
+def known(values: Mapping[str, AttributeValue | None]) -> dict[str, AttributeValue]:
+    """The attributes whose value is known (not None): the one way otelscope
+    leaves unknown values out."""
+    return {key: value for key, value in values.items() if value is not None}

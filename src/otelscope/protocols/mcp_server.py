@@ -29,6 +29,7 @@ it. Use it in the server process before it serves::
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from importlib import import_module
 from typing import Any
@@ -42,9 +43,10 @@ from opentelemetry.trace import Link, SpanKind, Tracer
 from opentelemetry.util.types import AttributeValue
 
 from otelscope.core import conventions as conv
-from otelscope.core.guard import report_internal_error, safely, suppressed
+from otelscope.core.guard import Arguments, guarded_coroutine, safely
 from otelscope.core.operation import Operation
 from otelscope.core.patching import Patches, install_on_import
+from otelscope.core.streams import step_scope
 from otelscope.protocols.mcp_client import error_text
 from otelscope.version import __version__
 
@@ -100,33 +102,46 @@ def install(patches: Patches, tracer: Tracer) -> None:
 
 
 def _traced_request(tracer: Tracer) -> Callable[[Wrapped], Wrapped]:
-    def wrap(original: Wrapped) -> Wrapped:
-        async def _handle_request(
-            self: Any, message: Any, request: Any, session: Any, *args: Any, **kwargs: Any
-        ) -> Any:
-            if suppressed():
-                return await original(self, message, request, session, *args, **kwargs)
-            try:
-                operation = _start(tracer, message, request, session)
-                token = otel_context.attach(trace.set_span_in_context(operation.span))
-                handling = _handling.set(operation)
-            except Exception:
-                report_internal_error("starting an MCP server span")
-                return await original(self, message, request, session, *args, **kwargs)
-            try:
-                result = await original(self, message, request, session, *args, **kwargs)
-            except BaseException as error:
-                safely("ending an MCP server span", operation.fail, error)
-                raise
-            finally:
-                _handling.reset(handling)
-                otel_context.detach(token)
-            safely("ending an MCP server span", operation.stop)
-            return result
+    return guarded_coroutine(_RequestSteps(tracer))
 
-        return _handle_request
 
-    return wrap
+class _RequestSteps:
+    """``Server._handle_request(message, request, session, ...)``: one request."""
+
+    what = "an MCP server span"
+
+    def __init__(self, tracer: Tracer) -> None:
+        self._tracer = tracer
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> Operation:
+        message, request, session = args[1:4]
+        return _start(self._tracer, message, request, session)
+
+    def scope(self, operation: Operation, args: Arguments) -> AbstractContextManager[object]:
+        return step_scope(operation, also=_Handling(operation))
+
+    def returned(self, operation: Operation, result: Any) -> Any:
+        operation.stop()
+        return result
+
+    def failed(self, operation: Operation, error: BaseException) -> None:
+        operation.fail(error)
+
+
+class _Handling:
+    """The request's operation is the one ``respond`` reports to while its
+    handler runs."""
+
+    __slots__ = ("_operation", "_token")
+
+    def __init__(self, operation: Operation) -> None:
+        self._operation = operation
+
+    def __enter__(self) -> None:
+        self._token = _handling.set(self._operation)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _handling.reset(self._token)
 
 
 def _start(tracer: Tracer, message: Any, request: Any, session: Any) -> Operation:

@@ -9,7 +9,7 @@ from typing import Any
 from opentelemetry.util.types import AttributeValue
 
 from otelscope.core import conventions as conv
-from otelscope.core.values import integer, number, text
+from otelscope.core.values import integer, known, number, text
 
 # Output formats that ask for JSON, by the name providers give them.
 _JSON_FORMATS = frozenset({"json_object", "json_schema", "json"})
@@ -32,7 +32,7 @@ def sampling(
         conv.REQUEST_PRESENCE_PENALTY: number(body.get("presence_penalty")),
         conv.REQUEST_STOP_SEQUENCES: stop_sequences(stop),
     }
-    return {key: value for key, value in values.items() if value is not None}
+    return known(values)
 
 
 def embedding(model: Any, dimensions: Any, encoding: Any = None) -> dict[str, AttributeValue]:
@@ -43,7 +43,7 @@ def embedding(model: Any, dimensions: Any, encoding: Any = None) -> dict[str, At
         conv.EMBEDDINGS_DIMENSION_COUNT: integer(dimensions),
         conv.REQUEST_ENCODING_FORMATS: (encoding,) if text(encoding) else None,
     }
-    return {key: value for key, value in values.items() if value is not None}
+    return known(values)
 
 
 def stop_sequences(stop: Any) -> tuple[str, ...] | None:
