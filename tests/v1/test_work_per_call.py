@@ -32,8 +32,8 @@ STREAMED = {(1, 0, 21): work(332, 21, 7, 10), (1, 0, 8): work(332, 21, 7, 10)}
 # recorded; the dropped call's span is the only one started, its parts attach
 # nothing, and its two remaining attribute calls are the SDK's no-ops.
 SAMPLED_OUT = {
-    (1, 0, 21): work(266, 1, 2, 8, spans=1),
-    (1, 0, 8): work(262, 1, 2, 8, spans=1),
+    (1, 0, 21): work(227, 1, 2, 8, spans=1),
+    (1, 0, 8): work(223, 1, 2, 8, spans=1),
 }
 
 

@@ -25,7 +25,7 @@ STREAMED = {(2, 0, 11): work(400, 54, 7, 10)}
 # The same calls under a sampler that drops every span: every metric point is
 # recorded; the dropped call's span is the only one started, and its parts
 # attach nothing (the 18 attaches are the call's own, one per reply event).
-SAMPLED_OUT = {(2, 0, 11): work(327, 18, 2, 8, spans=1)}
+SAMPLED_OUT = {(2, 0, 11): work(256, 18, 2, 8, spans=1)}
 
 
 def agent_call(loop: asyncio.AbstractEventLoop, stream: bool = False) -> Callable[[], None]:

@@ -41,9 +41,10 @@ class _RoundPartSteps:
 
     def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> ReactRound | None:
         # Only the agent's own call: a callback of another agent's call, or
-        # of a call started before instrumentation, is not traced.
+        # of a call started before instrumentation, is not traced. A round of
+        # a dropped call would record nothing: it has no span and no metric.
         call = calls.own_call(args[0])
-        return None if call is None else self._open_round(call)
+        return None if call is None or call.dropped else self._open_round(call)
 
     def scope(self, react_round: ReactRound, args: Arguments) -> AbstractContextManager[object]:
         return step_scope(react_round)

@@ -122,8 +122,11 @@ class _RoundPartSteps:
         self._open_round = open_round
 
     def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> ReactRound | None:
+        # Only the agent's own call: a callback of another agent's call, or
+        # of a call started before instrumentation, is not traced. A round of
+        # a dropped call would record nothing: it has no span and no metric.
         call = calls.own_call(args[0])
-        return None if call is None else self._open_round(call)
+        return None if call is None or call.dropped else self._open_round(call)
 
     def traced(
         self, react_round: ReactRound, source: AsyncGenerator[Any, None]
