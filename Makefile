@@ -34,21 +34,22 @@ demo-as2: $(AS2)/.installed
 ## `make test` (what CI runs) stays the reference.
 FAST := -m "not scenarios and not load"
 test-fast: lint typecheck $(AS1)/.installed $(AS2)/.installed
-	$(AS1)/bin/python -m pytest tests/core tests/store tests/cli tests/providers tests/v1 $(FAST) $(PYTEST_FLAGS)
-	$(AS2)/bin/python -m pytest tests/core tests/providers tests/v2 $(FAST) $(PYTEST_FLAGS)
+	$(AS1)/bin/python -m pytest tests/core tests/store tests/cli tests/providers tests/lines tests/v1 $(FAST) $(PYTEST_FLAGS)
+	$(AS2)/bin/python -m pytest tests/core tests/providers tests/lines tests/v2 $(FAST) $(PYTEST_FLAGS)
 
 venvs: $(AS1)/.installed $(AS1_OLDEST)/.installed $(AS2)/.installed
 
-# Line-agnostic suites (core, store, command line) run on both lines.
+# Line-agnostic suites (core, store, command line) run on both lines, and so do
+# tests/lines, the agent tests both lines share (each on the line installed).
 test-as1: $(AS1)/.installed
-	$(AS1)/bin/python -m pytest tests/core tests/store tests/cli tests/providers tests/v1 $(PYTEST_FLAGS)
+	$(AS1)/bin/python -m pytest tests/core tests/store tests/cli tests/providers tests/lines tests/v1 $(PYTEST_FLAGS)
 
 test-as1-oldest: $(AS1_OLDEST)/.installed
-	$(AS1_OLDEST)/bin/python -m pytest tests/v1 $(PYTEST_FLAGS)
+	$(AS1_OLDEST)/bin/python -m pytest tests/lines tests/v1 $(PYTEST_FLAGS)
 
 # The viewer's browser tests run here once, with Debian's Chromium.
 test-as2: $(AS2)/.installed browser-deps
-	$(AS2)/bin/python -m pytest tests/core tests/store tests/cli tests/viewer tests/providers tests/v2 $(PYTEST_FLAGS)
+	$(AS2)/bin/python -m pytest tests/core tests/store tests/cli tests/viewer tests/providers tests/lines tests/v2 $(PYTEST_FLAGS)
 
 ## soak: the generated-scenario tests with many more scenarios, drawn at random
 ## (OTELSCOPE_SCENARIOS=N to choose how many per test).

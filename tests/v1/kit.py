@@ -15,6 +15,7 @@ from importlib import metadata
 from typing import Any
 
 from agentscope.agent import ReActAgent
+from agentscope.embedding import EmbeddingModelBase, EmbeddingResponse, EmbeddingUsage
 from agentscope.formatter import OpenAIChatFormatter
 from agentscope.message import Msg, TextBlock, ToolUseBlock
 from agentscope.model import ChatModelBase, ChatResponse
@@ -141,10 +142,28 @@ def formatted(input_messages: int) -> dict[str, str | int]:
     }
 
 
-def make_toolkit() -> Toolkit:
+def make_toolkit(*functions: Any) -> Toolkit:
+    """A toolkit of ``functions`` (the kit's ``get_weather`` if none)."""
     toolkit = Toolkit()
-    toolkit.register_tool_function(get_weather)
+    for function in functions or (get_weather,):
+        toolkit.register_tool_function(function)
     return toolkit
+
+
+# A 1.x ReActAgent serves overlapping calls: one agent can take them all.
+ONE_AGENT_SERVES_OVERLAPPING_CALLS = True
+
+
+async def call_tool_directly(toolkit: Toolkit, call_id: str, name: str, city: str) -> None:
+    """Run the tool ``name`` of ``toolkit`` for ``city`` outside any agent call."""
+    tool_call = ToolUseBlock(type="tool_use", id=call_id, name=name, input={"city": city})
+    async for _ in await toolkit.call_tool_function(tool_call):
+        pass
+
+
+def tool_output(text: str) -> ToolResponse:
+    """What a tool function returns to answer ``text``."""
+    return ToolResponse(content=[TextBlock(type="text", text=text)])
 
 
 def make_agent(
@@ -194,6 +213,26 @@ async def call_with(agent: ReActAgent, script: Script, text: str = "weather?") -
     """Call ``agent`` in a context that carries ``script``."""
     current_script.set(script)
     return await agent(Msg("user", text, "user"))
+
+
+async def reply_to(agent: Any, text: str) -> Msg:
+    """Call ``agent`` with the user message ``text``, the way an application does."""
+    return await agent(Msg("user", text, "user"))
+
+
+def reply_text(msg: Msg) -> str | None:
+    """The text of a reply."""
+    return msg.get_text_content()
+
+
+def finished_reason(msg: Msg) -> str | None:
+    """Why a reply ended: 1.x messages do not say."""
+    return None
+
+
+def model_input(text: str) -> list[dict[str, str]]:
+    """The messages of a model called directly with the user's ``text``."""
+    return [{"role": "user", "content": text}]
 
 
 # -- Helpers for failure, cancellation and streaming tests ---------------------
@@ -277,6 +316,12 @@ class StartedSpans(SpanProcessor):
         self.span_ids.append(span.context.span_id)
 
 
+def nothing_left_on(agent: ReActAgent) -> bool:
+    """True when otelscope left nothing on ``agent`` after its calls: it
+    patches 1.x classes, never an agent, so there is nothing to look for."""
+    return True
+
+
 def run_id() -> str:
     """The ``gen_ai.conversation.id`` of a call the application did not name:
     AgentScope 1.x's run id (``agentscope.init(run_id=...)``, else one per
@@ -284,6 +329,12 @@ def run_id() -> str:
     import agentscope
 
     return agentscope._config.run_id
+
+
+def conversation_id(agent: Any) -> str:
+    """The ``gen_ai.conversation.id`` of a call of ``agent`` the application
+    did not name: on 1.x the run id, whatever the agent."""
+    return run_id()
 
 
 # -- Helpers for multi-agent workflows -------------------------------------------
@@ -310,3 +361,33 @@ def make_scripted_agent(name: str, *steps: Step, tag: str | None = None) -> ReAc
     """An agent whose model follows a script of its own (``tag`` defaults to
     the agent's name: the city its tool calls ask about)."""
     return make_agent(name=name, model=OwnScriptChatModel(Script(tag or name, list(steps))))
+
+
+# -- Embedding models ----------------------------------------------------------
+
+
+class ScriptedEmbedding(EmbeddingModelBase):
+    """Two-dimensional vectors, 3 tokens per input, offline; ``batches``
+    holds the inputs of each run of its code (1.x embeds a call's inputs in
+    one batch: ``batch_size`` is left unused)."""
+
+    def __init__(self, batch_size: int = 8, fail: bool = False) -> None:
+        super().__init__(model_name="scripted-embedding", dimensions=2)
+        self.fail = fail
+        self.batches: list[list[Any]] = []
+
+    async def __call__(self, text: list[str], **kwargs: Any) -> EmbeddingResponse:
+        self.batches.append(list(text))
+        if self.fail:
+            raise ConnectionError("embedding service down")
+        return EmbeddingResponse(
+            embeddings=[[float(len(item)), 1.0] for item in text],
+            usage=EmbeddingUsage(time=0.0, tokens=3 * len(text)),
+        )
+
+
+class OverridingEmbedding(ScriptedEmbedding):
+    """A subclass that overrides ``__call__`` again, calling its base."""
+
+    async def __call__(self, text: list[str], **kwargs: Any) -> EmbeddingResponse:
+        return await super().__call__(text, **kwargs)

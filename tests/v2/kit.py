@@ -17,10 +17,12 @@ from typing import Any
 
 from agentscope.agent import Agent, ReActConfig
 from agentscope.credential import CredentialBase
+from agentscope.embedding import EmbeddingModelBase, EmbeddingResponse, EmbeddingUsage
 from agentscope.formatter import OpenAIChatFormatter
 from agentscope.message import Msg, TextBlock, ToolCallBlock, UserMsg
 from agentscope.model import ChatModelBase, ChatResponse, ChatUsage
 from agentscope.permission import PermissionBehavior, PermissionDecision
+from agentscope.state import AgentState
 from agentscope.tool import FunctionTool, ToolChunk, Toolkit
 from opentelemetry import trace
 from opentelemetry.sdk.trace import SpanProcessor
@@ -144,7 +146,25 @@ async def get_weather(city: str) -> str:
 
 
 def make_toolkit(*functions: Any) -> Toolkit:
+    """A toolkit of ``functions`` (the kit's ``get_weather`` if none)."""
     return Toolkit(tools=[FunctionTool(f, permission=ALLOW) for f in functions or (get_weather,)])
+
+
+# A 2.x Agent keeps the state of its reply on the instance: overlapping
+# calls need an agent each.
+ONE_AGENT_SERVES_OVERLAPPING_CALLS = False
+
+
+async def call_tool_directly(toolkit: Toolkit, call_id: str, name: str, city: str) -> None:
+    """Run the tool ``name`` of ``toolkit`` for ``city`` outside any agent call."""
+    tool_call = ToolCallBlock(id=call_id, name=name, input=json.dumps({"city": city}))
+    async for _ in toolkit.call_tool(tool_call, AgentState()):
+        pass
+
+
+def tool_output(text: str) -> str:
+    """What a tool function returns to answer ``text``."""
+    return text
 
 
 def make_agent(
@@ -194,8 +214,24 @@ async def call_with(agent: Agent, script: Script, text: str = "weather?") -> Msg
     return await agent.reply(UserMsg(name="user", content=text))
 
 
+async def reply_to(agent: Agent, text: str) -> Msg:
+    """Call ``agent`` with the user message ``text``, the way an application does."""
+    return await agent.reply(UserMsg(name="user", content=text))
+
+
 def reply_text(msg: Msg) -> str:
+    """The text of a reply."""
     return "".join(b.text for b in msg.content if isinstance(b, TextBlock))
+
+
+def finished_reason(msg: Msg) -> str | None:
+    """Why a reply ended, as the message says."""
+    return str(msg.finished_reason)
+
+
+def model_input(text: str) -> list[Msg]:
+    """The messages of a model called directly with the user's ``text``."""
+    return [UserMsg(name="user", content=text)]
 
 
 # -- Helpers for failure, cancellation, streaming and lifecycle tests --------
@@ -348,6 +384,12 @@ def no_middleware_left(agent: Agent) -> bool:
     )
 
 
+def nothing_left_on(agent: Agent) -> bool:
+    """True when otelscope left nothing on ``agent`` after its calls: no
+    middleware of its own (nor any other) in the agent's lists."""
+    return no_middleware_left(agent)
+
+
 def assert_failed(node: Any, error_type: str, description: str, message: str) -> None:
     """The span of ``node`` ended failed by one recorded exception."""
     assert node.status == StatusCode.ERROR, node.name
@@ -432,3 +474,42 @@ def make_scripted_agent(name: str, *steps: Step, tag: str | None = None) -> Agen
     """An agent whose model follows a script of its own (``tag`` defaults to
     the agent's name: the city its tool calls ask about)."""
     return make_agent(name=name, model=OwnScriptChatModel(Script(tag or name, list(steps))))
+
+
+# -- Embedding models ------------------------------------------------------------
+
+
+class ScriptedEmbedding(EmbeddingModelBase):
+    """Two-dimensional vectors, 3 tokens per input, offline; ``batches``
+    holds the inputs of each run of its code (2.x splits a call's inputs in
+    batches of ``batch_size``)."""
+
+    def __init__(self, batch_size: int = 8, fail: bool = False) -> None:
+        super().__init__(
+            credential=CredentialBase(),
+            model="scripted-embedding",
+            dimensions=2,
+            parameters=None,
+            context_size=512,
+            batch_size=batch_size,
+            max_retries=0,
+            retry_delay=0.0,
+        )
+        self.fail = fail
+        self.batches: list[list[Any]] = []
+
+    async def _call_api(self, inputs: list[Any], **kwargs: Any) -> EmbeddingResponse:
+        self.batches.append(list(inputs))
+        if self.fail:
+            raise ConnectionError("embedding service down")
+        return EmbeddingResponse(
+            embeddings=[[float(len(text)), 1.0] for text in inputs],
+            usage=EmbeddingUsage(tokens=3 * len(inputs), time=0.0),
+        )
+
+
+class OverridingEmbedding(ScriptedEmbedding):
+    """Overrides ``__call__`` like AgentScope's DashScope and Gemini models."""
+
+    async def __call__(self, inputs: list[Any], **kwargs: Any) -> EmbeddingResponse:
+        return await super().__call__(inputs, **kwargs)

@@ -20,8 +20,8 @@ from agentscope.tool import ToolChunk
 from otelscope.core.content import DEFAULT_MAX_LENGTH
 from tests.content_expectations import ARGUMENTS, INPUT, RESULT, Capture, cut
 from tests.spantree import Node
+from tests.v2.content_kit import FrozenDatetime
 from tests.v2.kit import ScriptedChatModel, make_agent, make_toolkit, outcome_of
-from tests.v2.test_content import FrozenDatetime
 
 Scenario = Callable[[], Coroutine[Any, Any, Any]]
 

@@ -1,117 +1,29 @@
-"""Faults in the telemetry pipeline on AgentScope 2.x: the caller's call
-returns what it returns untraced, on time, and nothing raises into it.
-
-The scenarios and their checks are shared by both lines
-(``tests/pipeline_faults.py``). Not tested, because it is not promised: an
-exporter that blocks behind a ``SimpleSpanProcessor`` blocks the caller,
-since that processor exports synchronously in ``span.end()`` (the SDK's
-documented behaviour; use a ``BatchSpanProcessor`` in production).
-"""
+"""Faults in the telemetry pipeline on AgentScope 2.x: calls in flight on
+their agents when ``uninstrument()`` runs. The faults both lines share are in
+``tests/lines/test_pipeline_faults.py``."""
 
 from __future__ import annotations
 
 import asyncio
 
-import pytest
 from agentscope.agent import Agent
-from agentscope.tool import Toolkit
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
 
+from tests.lines.test_pipeline_faults import held_call, turnstile_toolkit, weather_call
 from tests.pipeline_faults import (
     EXPECTED_OUTCOME,
-    PROCESSOR_FAULTS,
     ROUND_WITH_TOOL,
     Outcome,
-    RaisingExporter,
     Turnstile,
-    check_blocked_batch_exporter,
-    check_raising_exporter,
-    check_raising_meter,
-    check_raising_processor,
-    fault_id,
     shapes,
-    shut_down_while_held,
     uninstrument_while_held,
 )
 from tests.v2.kit import (
     OpenSpans,
-    Script,
     ScriptedChatModel,
-    call_with,
     make_agent,
-    make_toolkit,
     no_middleware_left,
     one_tool_round,
-    reply_text,
 )
-
-
-async def weather_call() -> Outcome:
-    script = one_tool_round("T")
-    agent = make_agent()
-    reply = await call_with(agent, script)
-    assert no_middleware_left(agent)
-    return reply_text(reply), script.calls_made, len(script.tool_parents)
-
-
-def turnstile_toolkit(turnstile: Turnstile) -> Toolkit:
-    """A ``get_weather`` (the kit's name and schema) that waits at ``turnstile``."""
-
-    async def get_weather(city: str) -> str:
-        """Get the weather of a city.
-
-        Args:
-            city (str): The city name.
-        """
-        await turnstile.pass_through()
-        return f"Sunny in {city}"
-
-    return make_toolkit(get_weather)
-
-
-async def held_call(agent: Agent, script: Script) -> tuple[str, int]:
-    reply = await call_with(agent, script)
-    return reply_text(reply), script.calls_made
-
-
-@pytest.mark.parametrize("processor_type", [SimpleSpanProcessor, BatchSpanProcessor])
-def test_an_exporter_that_raises_changes_nothing_for_the_caller(traced, processor_type) -> None:
-    exporter = RaisingExporter()
-    check_raising_exporter(traced, processor_type(exporter), exporter, weather_call)
-
-
-def test_a_blocked_exporter_behind_a_batch_processor_does_not_delay_the_call(traced) -> None:
-    check_blocked_batch_exporter(traced, weather_call)
-
-
-@pytest.mark.parametrize("fault", PROCESSOR_FAULTS, ids=fault_id)
-def test_a_span_processor_that_raises_is_reported_and_the_call_is_untouched(traced, fault) -> None:
-    check_raising_processor(traced, fault, weather_call)
-
-
-def test_a_meter_whose_instruments_raise_is_reported_and_the_spans_are_untouched(traced) -> None:
-    check_raising_meter(traced, weather_call)
-
-
-def test_a_tracer_provider_shut_down_between_rounds(traced) -> None:
-    """Shut down while round 1's tool runs: what ended before was exported,
-    nothing after; the call and the next one return as untraced ones do."""
-
-    async def main() -> tuple[tuple[str, int], list[str], Agent, Outcome]:
-        turnstile = Turnstile(1)
-        agent = make_agent(toolkit=turnstile_toolkit(turnstile))
-        first, ended_before = await shut_down_while_held(
-            traced, turnstile, held_call(agent, one_tool_round("T"))
-        )
-        return first, ended_before, agent, await weather_call()
-
-    first, ended_before, agent, after = asyncio.run(main())
-
-    assert first == ("Done T", 2)
-    assert after == EXPECTED_OUTCOME
-    assert ended_before == ["chat scripted-model"]
-    assert sorted(span.name for span in traced.spans()) == ended_before
-    assert no_middleware_left(agent)
 
 
 def test_uninstrument_while_calls_are_in_flight(traced) -> None:

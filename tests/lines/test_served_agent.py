@@ -1,42 +1,44 @@
-"""AgentScope 2.x agents served over HTTP to concurrent callers.
+"""AgentScope agents served over HTTP to concurrent callers, on both lines.
 
-A 2.x ``Agent`` keeps the state of its reply on the instance, so a server
-makes one agent per request; the agents share one model and one toolkit. A
-real uvicorn server runs a FastAPI app whose own OpenTelemetry server
+A real uvicorn server runs a FastAPI app whose own OpenTelemetry server
 tracing (FastAPI 0.165's ``telemetry`` option, given the test's tracer
 provider) continues each caller's W3C trace. Twelve callers, each in a trace
-of its own, ask at once: the shared tool holds every request until all
-twelve are inside it. Each request's agent call must nest under that
-request's server span, in that caller's trace, and nowhere else.
+of its own, ask at once: the tool holds every request until all twelve are
+inside it. Each request's agent call must nest under that request's server
+span, in that caller's trace, and nowhere else.
+
+A 1.x ``ReActAgent`` serves every request, as one agent; a 2.x ``Agent``
+keeps the state of its reply on the instance, so a server makes one agent
+per request, the agents sharing one model and one toolkit.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from urllib.parse import urlsplit
 
-from agentscope.agent import Agent
-from agentscope.model import ChatModelBase
-from agentscope.tool import Toolkit
 from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
 
+from tests.lines.line import LINE, kit, per_line
 from tests.serving import callers, chain_to, post_at_once, request_trees, served
-from tests.v2.kit import (
-    Script,
-    ScriptedChatModel,
-    call_with,
-    conversation_id,
-    current_script,
-    make_agent,
-    make_toolkit,
-    one_tool_round,
-    reply_text,
-)
 
 REQUESTS = 12
+# How many agents serve the requests.
+AGENTS = 1 if kit.ONE_AGENT_SERVES_OVERLAPPING_CALLS else REQUESTS
+# What the chat spans record of the agent's formatter: a 1.x agent formats
+# its prompt itself (how many messages it held is checked apart); a 2.x
+# model formats its own.
+FORMATTER = per_line(
+    v1={
+        "otelscope.formatter.name": "OpenAIChatFormatter",
+        "otelscope.formatter.truncated_messages": 0,
+    },
+    v2={},
+)
 
 AGENT_CALL = (
     "invoke_agent Friday",
@@ -76,46 +78,49 @@ class MeetingTool:
         # How many runs had arrived when each run was let through.
         self.released_with: list[int] = []
 
-        async def get_weather(city: str) -> str:
+        async def get_weather(city: str) -> Any:
             """Get the weather of a city.
 
             Args:
                 city (str): The city name.
             """
-            script = current_script.get()
+            script = kit.current_script.get()
             assert script is not None
             script.tool_parents.append(trace.get_current_span().get_span_context().span_id)
             self.arrived.append(city)
             await self.barrier.wait()
             self.released_with.append(len(self.arrived))
-            return f"Sunny in {city}"
+            return kit.tool_output(f"Sunny in {city}")
 
-        self.toolkit = make_toolkit(get_weather)
+        self.toolkit = kit.make_toolkit(get_weather)
 
 
 def make_app(
-    model: ChatModelBase, toolkit: Toolkit, tracer_provider: trace.TracerProvider
-) -> tuple[FastAPI, dict[str, Script], dict[str, Agent]]:
-    """The app serving ``POST /ask`` with a new agent per request on the shared
-    ``model`` and ``toolkit``; the scripts its requests gave the scripted
-    model and the agents they made (by city)."""
+    toolkit: Any, tracer_provider: trace.TracerProvider
+) -> tuple[FastAPI, dict[str, Any], dict[str, Any]]:
+    """The app serving ``POST /ask`` with the line's agents on one model and
+    ``toolkit``; the scripts its requests gave the scripted model and the
+    agents that answered them (by city)."""
     app = FastAPI(telemetry={"tracer_provider": tracer_provider})
-    scripts: dict[str, Script] = {}
-    agents: dict[str, Agent] = {}
+    model = kit.ScriptedChatModel()
+    one_agent = kit.make_agent(model=model, toolkit=toolkit)
+    scripts: dict[str, Any] = {}
+    agents: dict[str, Any] = {}
 
     @app.post("/ask")
     async def ask(question: Question) -> Answer:
-        agent = agents[question.city] = make_agent(model=model, toolkit=toolkit)
-        script = scripts[question.city] = one_tool_round(question.city)
-        reply = await call_with(agent, script, f"Weather in {question.city}?")
-        return Answer(text=reply_text(reply))
+        script = scripts[question.city] = kit.one_tool_round(question.city)
+        agent = one_agent if AGENTS == 1 else kit.make_agent(model=model, toolkit=toolkit)
+        agents[question.city] = agent
+        reply = await kit.call_with(agent, script, f"Weather in {question.city}?")
+        return Answer(text=kit.reply_text(reply) or "")
 
     return app, scripts, agents
 
 
-def test_concurrent_requests_with_an_agent_each_continue_their_callers_trace(traced) -> None:
+def test_concurrent_requests_to_served_agents_each_continue_their_callers_trace(traced) -> None:
     tool = MeetingTool(REQUESTS)
-    app, scripts, agents = make_app(ScriptedChatModel(), tool.toolkit, traced.provider)
+    app, scripts, agents = make_app(tool.toolkit, traced.provider)
     sent = callers(REQUESTS, seed=20261206)
     cities = [f"city{i:02d}" for i in range(REQUESTS)]
 
@@ -135,6 +140,7 @@ def test_concurrent_requests_with_an_agent_each_continue_their_callers_trace(tra
     port = urlsplit(url).port
     agent_ids = set()
     for city, server in zip(cities, trees, strict=True):
+        conversation = kit.conversation_id(agents[city])
         assert len(list(server.walk())) == SPANS_PER_REQUEST
         assert server.shape() == REQUEST
         assert chain_to(server, "invoke_agent Friday") == [
@@ -156,10 +162,13 @@ def test_concurrent_requests_with_an_agent_each_continue_their_callers_trace(tra
         for node in (dependencies, endpoint, serialization):
             assert node.attributes == {"code.function.name": f"{__name__}.make_app.<locals>.ask"}
         [call] = endpoint.children
-        conversation = conversation_id(agents[city])
         assert call.span.kind == SpanKind.INTERNAL
         call_attributes = call.attributes
-        agent_ids.add(call_attributes.pop("gen_ai.agent.id"))
+        agent_id = call_attributes.pop("gen_ai.agent.id")
+        agent_ids.add(agent_id)
+        if LINE == 1:
+            # A 1.x agent has an id of its own.
+            assert agent_id == agents[city].id
         assert call_attributes == {
             "gen_ai.operation.name": "invoke_agent",
             "gen_ai.agent.name": "Friday",
@@ -183,18 +192,36 @@ def test_concurrent_requests_with_an_agent_each_continue_their_callers_trace(tra
         ]
         chats = [first.children[0], second.children[0]]
         assert [chat.span.kind for chat in chats] == [SpanKind.CLIENT, SpanKind.CLIENT]
-        assert [chat.attributes for chat in chats] == [
-            {
-                "gen_ai.operation.name": "chat",
-                "gen_ai.provider.name": "unknown",
-                "gen_ai.request.model": "scripted-model",
-                "gen_ai.request.stream": False,
-                "gen_ai.conversation.id": conversation,
-                "gen_ai.response.id": f"resp-{city}",
-                "gen_ai.usage.input_tokens": 10,
-                "gen_ai.usage.output_tokens": 5,
-            }
-        ] * 2
+        chat_attributes = [chat.attributes for chat in chats]
+        seen = [found.pop("otelscope.formatter.input_messages", None) for found in chat_attributes]
+        assert (
+            chat_attributes
+            == [
+                {
+                    "gen_ai.operation.name": "chat",
+                    "gen_ai.provider.name": "unknown",
+                    "gen_ai.request.model": "scripted-model",
+                    "gen_ai.request.stream": False,
+                    "gen_ai.conversation.id": conversation,
+                    **FORMATTER,
+                    "gen_ai.response.id": f"resp-{city}",
+                    "gen_ai.usage.input_tokens": 10,
+                    "gen_ai.usage.output_tokens": 5,
+                }
+            ]
+            * 2
+        )
+        if LINE == 1:
+            # The agent has one memory, which every request writes to: how
+            # many messages a prompt held depends on how the requests
+            # interleaved. The first prompt held at least the system prompt
+            # and this question; the second, every request's question and
+            # tool call (all were made before any tool run was let through)
+            # and this request's tool result.
+            assert seen[0] >= 2
+            assert seen[1] >= 1 + 2 * REQUESTS + 1
+        else:
+            assert seen == [None, None]
         execute = first.children[1]
         assert execute.attributes == {
             "gen_ai.operation.name": "execute_tool",
@@ -207,6 +234,6 @@ def test_concurrent_requests_with_an_agent_each_continue_their_callers_trace(tra
         # The shared tool's code ran under this request's execute_tool span.
         assert scripts[city].tool_parents == [execute.span.context.span_id]
         assert all(node.status == StatusCode.UNSET for node in server.walk())
-    # One agent per request: twelve agents, each with its own id and session.
-    assert len(agent_ids) == REQUESTS
-    assert len({conversation_id(agent) for agent in agents.values()}) == REQUESTS
+    # Each agent has its own id and conversation: one on 1.x, one per request on 2.x.
+    assert len(agent_ids) == AGENTS
+    assert len({kit.conversation_id(agent) for agent in agents.values()}) == AGENTS

@@ -1,4 +1,4 @@
-"""Calls whose trace a sampler dropped, shared by both lines' tests.
+"""Calls whose trace a sampler dropped, on both AgentScope lines.
 
 A span a sampler drops is never exported, so otelscope starts none under
 it: the parts of the call stand on the dropped span, whose context keeps
@@ -11,15 +11,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import ModuleType
-from typing import Any
 
+import pytest
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from otelscope.core import conventions as conv
 from tests.conftest import Traced
+from tests.lines.line import kit
 from tests.metric_expectations import CHAT, points_by_attributes
 
 TRACE_ID = 0x4BF92F3577B34DA6A3CE929D0E0E4736
@@ -78,11 +79,11 @@ def assert_metrics_of_two_tool_round_calls(traced: Traced, agent_name: str, call
     assert tool.count == 2 * calls
 
 
-def assert_a_dropped_call_starts_no_span_and_keeps_its_metrics(
-    traced: Traced, kit: ModuleType, stream: bool
-) -> None:
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_dropped_call_starts_no_span_and_keeps_its_metrics(stream: bool) -> None:
     """Under a sampler that drops every trace: no span, every metric point,
     and the tool bodies run in the dropped call's context."""
+    traced = Traced(sampler=ALWAYS_OFF)
     script = kit.two_tool_rounds("Oslo")
     model = kit.ScriptedChatModel(stream=stream)
     with instrumented(traced):
@@ -96,10 +97,11 @@ def assert_a_dropped_call_starts_no_span_and_keeps_its_metrics(
     assert first.is_valid and not first.trace_flags.sampled
 
 
-def assert_a_call_under_a_dropped_span_follows_it(traced: Traced, kit: ModuleType) -> None:
+def test_a_call_under_a_dropped_span_follows_it() -> None:
     """A caller's span dropped by this process's sampler (parent-based): the
     call adds no span, its tools run in the caller's context, and a call
     made next to it, outside, is traced whole."""
+    traced = Traced()
     dropped_script = kit.two_tool_rounds("Oslo")
     kept_script = kit.two_tool_rounds("Lima")
     agent = kit.make_agent()
@@ -125,11 +127,10 @@ def assert_a_call_under_a_dropped_span_follows_it(traced: Traced, kit: ModuleTyp
     assert_metrics_of_two_tool_round_calls(traced, "Friday", calls=2)
 
 
-def assert_an_unsampled_remote_parent_is_left_to_the_sampler(
-    traced: Traced, kit: ModuleType
-) -> None:
+def test_an_unsampled_remote_parent_is_left_to_the_sampler() -> None:
     """An incoming unsampled ``traceparent`` under an ``ALWAYS_ON`` sampler,
     which records regardless: the call is recorded, under the remote parent."""
+    traced = Traced(sampler=ALWAYS_ON)
     with instrumented(traced), under(dropped_parent(remote=True)):
         asyncio.run(kit.call_with(kit.make_agent(), kit.one_tool_round("Oslo")))
     (agent,) = [span for span in traced.spans() if span.name == "invoke_agent Friday"]
@@ -138,9 +139,10 @@ def assert_an_unsampled_remote_parent_is_left_to_the_sampler(
     assert len(traced.spans()) == 6
 
 
-def assert_a_call_under_an_ended_span_is_still_traced(traced: Traced, kit: ModuleType) -> None:
+def test_a_call_under_an_ended_span_is_still_traced() -> None:
     """An ended span is not recording either, but it was sampled: a call made
     in its context (a task that outlived it) is traced under it."""
+    traced = Traced()
     tracer = traced.provider.get_tracer("test")
     with instrumented(traced):
         with tracer.start_as_current_span("request") as request:
@@ -154,11 +156,15 @@ def assert_a_call_under_an_ended_span_is_still_traced(traced: Traced, kit: Modul
     assert len(traced.spans()) == 7
 
 
-def assert_a_model_called_alone_under_a_dropped_span_adds_none(
-    traced: Traced, kit: ModuleType, call_model: Any
-) -> None:
+def test_a_model_called_alone_under_a_dropped_span_adds_none() -> None:
     """A model call outside any agent call, under a dropped span: its metric
     point, no span."""
+    traced = Traced()
+
+    async def call_model() -> None:
+        kit.current_script.set(kit.Script("alone", [kit.Step(text="hi")]))
+        await kit.ScriptedChatModel()(kit.model_input("hi"))
+
     with instrumented(traced), under(dropped_parent()):
         asyncio.run(call_model())
     assert traced.spans() == []

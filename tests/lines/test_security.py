@@ -1,15 +1,14 @@
-"""Security on AgentScope 1.x, beyond tests/v1/test_content.py: capture
-stays off for any value of the switch that is not a mode; redaction and the
-length limit hold in every capture mode; and credentials planted in the
-model object and in the environment are in no byte that an OTLP exporter
-would send (spans, events, log records, metric points)."""
+"""Security on both AgentScope lines, beyond tests/lines/test_content.py:
+capture stays off for any value of the switch that is not a mode; redaction
+and the length limit hold in every capture mode; and credentials planted in
+the model object and in the environment are in no byte that an OTLP
+exporter would send (spans, events, log records, metric points)."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
-from agentscope.message import Msg
 
 from otelscope.core import content
 from tests.content_expectations import (
@@ -22,8 +21,8 @@ from tests.content_expectations import (
     otlp_bytes,
     raw_content_of,
 )
-from tests.v1.kit import make_agent
-from tests.v1.test_content import CityModel, run_call, secret_models
+from tests.lines.line import kit
+from tests.lines.test_content import content_kit, run_call
 
 
 @pytest.mark.parametrize("value", ["true", "on", "SPAN", "span_only,event_only"])
@@ -45,11 +44,11 @@ def test_redaction_and_the_limit_apply_in_every_mode(capture, mode) -> None:
         max_content_length=LIMIT,
         redact=lambda key, value: seen.append(key) or value.replace("Paris", "[city]"),
     )
-    reply = asyncio.run(make_agent(model=CityModel())(Msg("user", "Weather in Paris?", "user")))
+    agent = kit.make_agent(model=content_kit.CityModel())
+    reply = asyncio.run(kit.reply_to(agent, "Weather in Paris?"))
 
-    assert reply.get_text_content() == "It is sunny in Paris."
-    exported = otlp_bytes(capture)
-    assert b"Paris" not in exported
+    assert kit.reply_text(reply) == "It is sunny in Paris."
+    assert b"Paris" not in otlp_bytes(capture)
     recorded = all_content(capture)
     # Two chats: four values each, on spans, events, or both; agent and tool
     # content only on spans.
@@ -62,15 +61,14 @@ def test_redaction_and_the_limit_apply_in_every_mode(capture, mode) -> None:
 
 
 @pytest.mark.parametrize("mode", [None, *CAPTURE_MODES])
-@pytest.mark.parametrize("model_index", [0, 1], ids=["scripted", "openai"])
-def test_planted_credentials_are_in_no_exported_byte(capture, monkeypatch, mode, model_index):
+@pytest.mark.parametrize("kind", ["scripted", "openai"])
+def test_planted_credentials_are_in_no_exported_byte(capture, monkeypatch, mode, kind) -> None:
     for variable in CREDENTIAL_VARIABLES:
         monkeypatch.setenv(variable, SECRET)
-    model = secret_models()[model_index]
     capture.instrument(**({} if mode is None else {"capture_content": mode}))
-    reply = run_call(make_agent(model=model))
+    _, reply = run_call(kit.make_agent(model=content_kit.secret_model(kind)))
 
-    assert reply.get_text_content() == "Done Paris"
+    assert kit.reply_text(reply) == "Done Paris"
     exported = otlp_bytes(capture)
     assert SECRET.encode() not in exported
     assert b"SECRET" not in exported

@@ -1,11 +1,11 @@
-"""GenAI metrics on AgentScope 2.x: exact points, buckets and attributes."""
+"""GenAI metrics on both AgentScope lines: exact points, buckets and attributes."""
 
 from __future__ import annotations
 
 import asyncio
 
 from tests import metric_expectations as expect
-from tests.v2 import kit
+from tests.lines.line import kit
 
 
 def test_one_call_records_every_metric_exactly(traced) -> None:
