@@ -127,6 +127,43 @@ def test_a_begin_that_fails_or_declines_leaves_the_call_untraced() -> None:
     assert isinstance(error, Broken)
 
 
+def test_a_scope_that_fails_leaves_the_context_out_and_the_invocation_ends_truly() -> None:
+    steps, original = Steps(fail_at="scope invocation"), Original()
+    assert run_coroutine(steps, original) == "traced 3"
+    assert original.calls == 1
+    assert steps.log[-3:] == ["scope invocation", "returned 3", "returned"]
+    [error] = guard.take_internal_errors()
+    assert isinstance(error, Broken)
+
+
+class BrokenExit:
+    """A scope that enters, and fails to leave."""
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc_info: object) -> None:
+        raise Broken("exit")
+
+
+def test_a_scope_that_fails_to_leave_still_ends_the_invocation() -> None:
+    class LeavingBadly(Steps):
+        def scope(self, invocation: str, args: Arguments) -> AbstractContextManager[object]:
+            return BrokenExit()
+
+    for raises in (None, UserError("no")):
+        steps, original = LeavingBadly(), Original(raises=raises)
+        if raises is None:
+            assert run_coroutine(steps, original) == "traced 3"
+            assert steps.log[-1] == "returned"
+        else:
+            with pytest.raises(UserError):
+                run_coroutine(steps, original)
+            assert steps.log[-1] == "failed"
+        [error] = guard.take_internal_errors()
+        assert str(error) == "exit"
+
+
 def test_the_users_exception_passes_unchanged_even_if_failed_breaks() -> None:
     for steps in (Steps(), Steps(fail_at="failed")):
         raised = UserError("no")

@@ -20,12 +20,12 @@ from tests.v2.kit import ScriptedChatModel, call_with, make_agent, one_tool_roun
 from tests.work_counts import MODES, assert_work_in_mode, work
 
 AGENTSCOPE_VERSION = tuple(int(part) for part in metadata.version("agentscope").split(".")[:3])
-RECORDED = {(2, 0, 11): work(351, 45, 5, 8)}
-STREAMED = {(2, 0, 11): work(400, 54, 7, 10)}
+RECORDED = {(2, 0, 11): work(328, 45, 5, 8)}
+STREAMED = {(2, 0, 11): work(376, 54, 7, 10)}
 # The same calls under a sampler that drops every span: every metric point is
 # recorded; the dropped call's span is the only one started, and its parts
 # attach nothing (the 18 attaches are the call's own, one per reply event).
-SAMPLED_OUT = {(2, 0, 11): work(256, 18, 2, 8, spans=1)}
+SAMPLED_OUT = {(2, 0, 11): work(252, 18, 2, 8, spans=1)}
 
 
 def agent_call(loop: asyncio.AbstractEventLoop, stream: bool = False) -> Callable[[], None]:

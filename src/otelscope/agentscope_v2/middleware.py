@@ -172,12 +172,10 @@ class _RoundPart:
     """Observes reasoning or acting: only how it fails matters."""
 
     __slots__ = ("_round",)
+    item = None
 
     def __init__(self, react_round: ReactRound) -> None:
         self._round = react_round
-
-    def item(self, item: Any) -> None:
-        pass
 
     def finished(self) -> None:
         pass

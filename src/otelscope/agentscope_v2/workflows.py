@@ -24,7 +24,6 @@ in flight are kept per pipeline in a ``WeakKeyDictionary`` keyed on it.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import weakref
 from collections.abc import AsyncGenerator, Callable
@@ -32,15 +31,14 @@ from typing import Any
 
 from opentelemetry import trace
 
-from otelscope.core.cancellation import cancel_requests
 from otelscope.core.guard import report_internal_error, safely, suppressed
-from otelscope.core.operation import Operation
+from otelscope.core.invocations import WorkflowOperation
 from otelscope.core.patching import Patches
 from otelscope.core.streams import traced_stream
 from otelscope.core.telemetry import Telemetry
 
 ReplyStream = Callable[..., AsyncGenerator[Any, None]]
-Runs = weakref.WeakKeyDictionary[Any, list[Operation]]
+Runs = weakref.WeakKeyDictionary[Any, list[WorkflowOperation]]
 
 
 def install(telemetry: Telemetry, patches: Patches) -> None:
@@ -78,25 +76,17 @@ def traced_reply_stream(telemetry: Telemetry, runs: Runs) -> Callable[[ReplyStre
 class _Run:
     """One run of a pipeline: observes its stream and ends its span."""
 
-    __slots__ = ("_cancel_requests", "_pipeline", "_runs", "_task", "operation")
+    __slots__ = ("_pipeline", "_runs", "operation")
+    item = None
 
-    def __init__(self, operation: Operation, runs: Runs, pipeline: Any) -> None:
+    def __init__(self, operation: WorkflowOperation, runs: Runs, pipeline: Any) -> None:
         self.operation = operation
         self._runs = runs
         self._pipeline = pipeline
-        self._task = asyncio.current_task()
-        self._cancel_requests = cancel_requests(self._task)
-
-    def item(self, item: Any) -> None:
-        pass
 
     def finished(self) -> None:
         safely("forgetting a pipeline run", self._forget)
-        task = asyncio.current_task()
-        if task is self._task and cancel_requests(task) > self._cancel_requests:
-            self.operation.cancel()
-        else:
-            self.operation.stop()
+        self.operation.complete()
 
     def failed(self, error: BaseException) -> None:
         safely("forgetting a pipeline run", self._forget)

@@ -148,22 +148,34 @@ def guarded_coroutine(
         async def traced(*args: Any, **kwargs: Any) -> Any:
             if suppressed():
                 return await original(*args, **kwargs)
+            invocation = scope_entered = None
             try:
                 invocation = begin(args, kwargs)
+                if invocation is not None:
+                    scope_entered = scope(invocation, args)
+                    scope_entered.__enter__()
             except Exception:
+                # A scope that failed to enter is left out: the call still
+                # runs, and its invocation still ends with its real outcome.
                 report_internal_error(f"starting {what}")
-                invocation = None
+                scope_entered = None
             if invocation is None:
                 return await original(*args, **kwargs)
             try:
-                with scope(invocation, args):
-                    result = await original(*args, **kwargs)
+                result = await original(*args, **kwargs)
             except BaseException as error:
+                _leave(scope_entered, what)
                 try:
                     failed(invocation, error)
                 except Exception:
                     report_internal_error(f"ending {what}")
                 raise
+            if scope_entered is not None:
+                # `_leave` written out: this is every traced call's way back.
+                try:
+                    scope_entered.__exit__(None, None, None)
+                except Exception:
+                    report_internal_error(f"leaving the context of {what}")
             try:
                 return returned(invocation, result)
             except Exception:
@@ -173,6 +185,15 @@ def guarded_coroutine(
         return traced
 
     return wrap
+
+
+def _leave(scope: AbstractContextManager[object] | None, what: str) -> None:
+    if scope is None:
+        return
+    try:
+        scope.__exit__(None, None, None)
+    except Exception:
+        report_internal_error(f"leaving the context of {what}")
 
 
 def guarded_stream(

@@ -40,9 +40,11 @@ T_contra = TypeVar("T_contra", contravariant=True)
 
 
 class StreamObserver(Protocol[T_contra]):
-    """What a traced stream reports to the telemetry that watches it."""
+    """What a traced stream reports to the telemetry that watches it. An
+    observer with no use for the items sets ``item`` to None: no call per item."""
 
-    def item(self, item: T_contra) -> None: ...
+    @property
+    def item(self) -> Callable[[T_contra], None] | None: ...
 
     def finished(self) -> None: ...
 
@@ -98,9 +100,19 @@ class step_scope:
                 raise
 
     def __exit__(self, *exc_info: object) -> None:
+        if self._also is None:
+            # `_leave` written out: this runs after every traced call.
+            if self._serving_token is not None:
+                leave_serving(self._serving_token)
+            if self._remote_token is not None:
+                leave_remote(self._remote_token)
+            if self._call_token is not None:
+                calls.leave_call(self._call_token)
+            if self._token is not None:
+                otel_context.detach(self._token)
+            return
         try:
-            if self._also is not None:
-                self._also.__exit__(None, None, None)
+            self._also.__exit__(None, None, None)
         finally:
             self._leave()
 
@@ -178,7 +190,7 @@ def _dropped_unread(reference: weakref.ref[object]) -> None:
 
 # One function with every branch inline: it runs for each item of each traced
 # stream, and a helper per step would cost a call per item.
-async def _traced_steps(  # noqa: PLR0912
+async def _traced_steps(  # noqa: PLR0912, PLR0915
     source: AsyncGenerator[T, None],
     observer: StreamObserver[T],
     unread: _Unread,
@@ -191,6 +203,7 @@ async def _traced_steps(  # noqa: PLR0912
 ) -> AsyncGenerator[T, None]:
     unread.started()
     context = operation.context
+    on_item = observer.item
     completed = False
     step = source.__anext__
     try:
@@ -225,10 +238,11 @@ async def _traced_steps(  # noqa: PLR0912
                 completed = True
                 _notify_failure(observer, error)
                 raise
-            try:
-                observer.item(item)
-            except Exception:
-                report_internal_error("recording a stream item")
+            if on_item is not None:
+                try:
+                    on_item(item)
+                except Exception:
+                    report_internal_error("recording a stream item")
             yield item
     finally:
         if not completed:

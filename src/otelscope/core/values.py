@@ -43,4 +43,10 @@ def field(value: Any, key: str) -> Any:
 def known(values: Mapping[str, AttributeValue | None]) -> dict[str, AttributeValue]:
     """The attributes whose value is known (not None): the one way otelscope
     leaves unknown values out."""
-    return {key: value for key, value in values.items() if value is not None}
+    # A loop, not a comprehension: on Python 3.11 a comprehension is a call
+    # of its own, and this runs for every span otelscope starts.
+    found: dict[str, AttributeValue] = {}
+    for key, value in values.items():
+        if value is not None:
+            found[key] = value
+    return found
