@@ -9,12 +9,14 @@ import contextlib
 from typing import Any
 
 import pytest
+from opentelemetry.metrics import NoOpMeter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import StatusCode
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+from opentelemetry.trace import SpanKind, StatusCode
 
 from otelscope.core import calls
 from otelscope.core.metrics import Metrics
@@ -210,3 +212,34 @@ def test_a_workflow_run_whose_task_absorbed_a_cancellation_ends_cancelled(world:
         ({"gen_ai.workflow.name": "team"}, 1),
         ({"gen_ai.workflow.name": "team", "error.type": "cancelled"}, 1),
     ]
+
+
+def test_a_part_of_a_call_is_a_span_in_its_conversation_and_none_under_a_dropped_one() -> None:
+    world = World()
+    call = world.telemetry.start_agent_call(object(), INFO._replace(conversation_id="c-9"))
+    token = calls.enter_call(call)
+    try:
+        part = world.telemetry.start_part(
+            "retrieval docs", SpanKind.CLIENT, {"gen_ai.operation.name": "retrieval", "x": None}
+        )
+    finally:
+        calls.leave_call(token)
+    part.stop()
+    call.end()
+    spans = world.finished()
+    assert dict(spans["retrieval docs"].attributes) == {
+        "gen_ai.operation.name": "retrieval",
+        "gen_ai.conversation.id": "c-9",
+    }
+    assert spans["retrieval docs"].kind is SpanKind.CLIENT
+
+    dropped = TracerProvider(sampler=ALWAYS_OFF)
+    quiet = Telemetry(dropped.get_tracer("t"), Metrics(NoOpMeter("t")))
+    dropped_call = quiet.start_agent_call(object(), INFO)
+    token = calls.enter_call(dropped_call)
+    try:
+        dropped_part = quiet.start_part("retrieval docs", SpanKind.CLIENT, {})
+    finally:
+        calls.leave_call(token)
+    assert dropped_part.span is dropped_call.span
+    assert dropped_part.context is None

@@ -200,6 +200,24 @@ class Telemetry:
             span = self._tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
         return EmbeddingsOperation(span, metric_attributes, request.dimensions, self._metrics)
 
+    def start_part(
+        self, name: str, kind: SpanKind, attributes: Mapping[str, AttributeValue | None]
+    ) -> Operation:
+        """Any other operation of the running code (a retrieval, a memory
+        operation, a speech call, ...): a span named ``name`` with the known
+        ``attributes`` and the conversation, or, under a dropped span, an
+        operation that stands on it and builds nothing. Its module in
+        ``core`` names the attributes; ``Operation`` ends it."""
+        call = current_call()
+        dropped = _dropped_in(call)
+        if dropped is not None:
+            return Operation(dropped, attached=call is None or not call.dropped)
+        values = known(attributes)
+        conversation_id = _conversation_in(call)
+        if conversation_id is not None:
+            values[conv.CONVERSATION_ID] = conversation_id
+        return Operation(self._tracer.start_span(name, kind=kind, attributes=values))
+
     def start_tool(self, info: ToolInfo) -> ToolOperation:
         call = current_call()
         metric_attributes: dict[str, AttributeValue] = {
