@@ -18,6 +18,7 @@ import pytest
 
 import otelscope
 from tests.lines.line import kit, per_line
+from tests.lines.nested_calls import boss_asking_helper
 from tests.spantree import Node, build_trees
 
 KEY = "gen_ai.conversation.id"
@@ -113,23 +114,6 @@ def test_overlapping_calls_in_two_conversations_keep_their_own_ids(traced) -> No
     assert a.start_time < b.end_time and b.start_time < a.end_time  # they overlapped
     assert conversations(by_tag["resp-A"]) == in_conversation(TWO_TOOL_ROUNDS, "conv-a")
     assert conversations(by_tag["resp-B"]) == in_conversation(TWO_TOOL_ROUNDS, "conv-b")
-
-
-def boss_asking_helper() -> tuple[Any, Any, Any]:
-    helper = kit.make_agent(name="Helper")
-
-    async def ask_helper(city: str) -> Any:
-        """Ask the helper agent.
-
-        Args:
-            city (str): The city to ask about.
-        """
-        kit.current_script.set(kit.Script("inner", [kit.Step(text="inner answer")]))
-        answer = await kit.reply_to(helper, city)
-        return kit.tool_output(kit.reply_text(answer))
-
-    boss = kit.make_agent(name="Boss", toolkit=kit.make_toolkit(ask_helper))
-    return boss, helper, kit.Script("outer", [kit.Step(tools=["ask_helper"]), kit.Step(text="ok")])
 
 
 def test_an_agent_called_from_a_tool_is_in_the_conversation_the_application_set(traced) -> None:

@@ -7,9 +7,7 @@ each follow their own script, whatever the shared memory holds.
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import AsyncGenerator
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -24,40 +22,19 @@ from agentscope.tool import Toolkit, ToolResponse
 from opentelemetry import trace
 from opentelemetry.sdk.trace import SpanProcessor
 
+# The scripts the kit's models follow, the same on both lines.
+from tests.lines.scripts import (  # noqa: F401 - the kit's names for them
+    Script,
+    Step,
+    current_script,
+    one_tool_round,
+    random_two_tool_rounds,
+    two_tool_rounds,
+)
+
 # The AgentScope release under test, for the few facts of AgentScope itself
 # that changed between the releases the suite runs on (1.0.8 and 1.0.21).
 AGENTSCOPE_VERSION = tuple(int(part) for part in metadata.version("agentscope").split(".")[:3])
-
-
-@dataclass
-class Step:
-    """One model response: tool calls (name, city) or a final text, or an error."""
-
-    tools: list[str] = field(default_factory=list)
-    text: str = "Final answer"
-    error: BaseException | None = None
-    delay: float = 0.0
-
-
-@dataclass
-class Script:
-    tag: str
-    steps: list[Step]
-    tool_delay: float = 0.0
-    tool_error: BaseException | None = None
-    calls_made: int = 0
-    tool_runs: int = 0
-    tool_parents: list[int] = field(default_factory=list)
-    # The whole span context each tool body ran in (trace, span, sampling flag).
-    tool_contexts: list[Any] = field(default_factory=list)
-
-    def next_step(self) -> Step:
-        step = self.steps[min(self.calls_made, len(self.steps) - 1)]
-        self.calls_made += 1
-        return step
-
-
-current_script: ContextVar[Script | None] = ContextVar("current_script", default=None)
 
 
 def usage() -> ChatUsage:
@@ -132,6 +109,11 @@ async def get_weather(city: str) -> ToolResponse:
     return ToolResponse(content=[TextBlock(type="text", text=f"Sunny in {city}")])
 
 
+def agent_id(agent: ReActAgent) -> str:
+    """The ``gen_ai.agent.id`` of ``agent``'s calls: a 1.x agent's own id."""
+    return str(agent.id)
+
+
 def formatted(input_messages: int) -> dict[str, str | int]:
     """The chat span's record of how the agent's ``OpenAIChatFormatter``
     prepared its input: ``input_messages`` messages, none truncated."""
@@ -182,31 +164,6 @@ def make_agent(
         parallel_tool_calls=parallel_tool_calls,
         max_iters=max_iters,
     )
-
-
-def one_tool_round(tag: str) -> Script:
-    """One round that calls ``get_weather``, then the answer ``Done {tag}``."""
-    return Script(tag, [Step(tools=["get_weather"]), Step(text=f"Done {tag}")])
-
-
-def two_tool_rounds(tag: str, delay: float = 0.0) -> Script:
-    return Script(
-        tag=tag,
-        steps=[
-            Step(tools=["get_weather"], delay=delay),
-            Step(tools=["get_weather"], delay=delay),
-            Step(text=f"Done {tag}", delay=delay),
-        ],
-        tool_delay=delay,
-    )
-
-
-def random_two_tool_rounds(tag: str, rng: random.Random) -> Script:
-    script = two_tool_rounds(tag)
-    for step in script.steps:
-        step.delay = rng.uniform(0, 0.01)
-    script.tool_delay = rng.uniform(0, 0.01)
-    return script
 
 
 async def call_with(agent: ReActAgent, script: Script, text: str = "weather?") -> Msg:

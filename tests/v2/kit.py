@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
+import re
 from collections.abc import AsyncGenerator
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,35 +27,19 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.trace import StatusCode
 
+from otelscope.agentscope_v2 import readers
+
+# The scripts the kit's models follow, the same on both lines.
+from tests.lines.scripts import (  # noqa: F401 - the kit's names for them
+    Script,
+    Step,
+    current_script,
+    one_tool_round,
+    random_two_tool_rounds,
+    two_tool_rounds,
+)
+
 ALLOW = PermissionDecision(behavior=PermissionBehavior.ALLOW, message="test")
-
-
-@dataclass
-class Step:
-    tools: list[str] = field(default_factory=list)
-    text: str = "Final answer"
-    error: BaseException | None = None
-    delay: float = 0.0
-
-
-@dataclass
-class Script:
-    tag: str
-    steps: list[Step]
-    tool_delay: float = 0.0
-    tool_error: BaseException | None = None
-    calls_made: int = 0
-    tool_parents: list[int] = field(default_factory=list)
-    # The whole span context each tool body ran in (trace, span, sampling flag).
-    tool_contexts: list[Any] = field(default_factory=list)
-
-    def next_step(self) -> Step:
-        step = self.steps[min(self.calls_made, len(self.steps) - 1)]
-        self.calls_made += 1
-        return step
-
-
-current_script: ContextVar[Script | None] = ContextVar("current_script_v2", default=None)
 
 
 def usage() -> ChatUsage:
@@ -133,6 +116,7 @@ async def get_weather(city: str) -> str:
     """
     script = current_script.get()
     if script is not None:
+        script.tool_runs += 1
         if script.tool_delay:
             await asyncio.sleep(script.tool_delay)
         # Which span the tool body runs under: tests check it is the
@@ -143,6 +127,20 @@ async def get_weather(city: str) -> str:
         if script.tool_error is not None:
             raise script.tool_error
     return f"Sunny in {city}"
+
+
+def agent_id(agent: Agent) -> str:
+    """The ``gen_ai.agent.id`` of ``agent``'s calls: 2.x agents have no id of
+    their own, so otelscope draws one per agent, 16 hex digits."""
+    found = readers.agent_id(agent)
+    assert found is not None and re.fullmatch("[0-9a-f]{16}", found), found
+    return found
+
+
+def formatted(input_messages: int) -> dict[str, str | int]:
+    """The chat span's record of how the agent's formatter prepared its
+    input: none, since a 2.x model formats its input itself."""
+    return {}
 
 
 def make_toolkit(*functions: Any) -> Toolkit:
@@ -182,31 +180,6 @@ def make_agent(
         middlewares=middlewares,
         react_config=ReActConfig(max_iters=max_iters),
     )
-
-
-def one_tool_round(tag: str) -> Script:
-    """One round that calls ``get_weather``, then the answer ``Done {tag}``."""
-    return Script(tag, [Step(tools=["get_weather"]), Step(text=f"Done {tag}")])
-
-
-def two_tool_rounds(tag: str, delay: float = 0.0) -> Script:
-    return Script(
-        tag=tag,
-        steps=[
-            Step(tools=["get_weather"], delay=delay),
-            Step(tools=["get_weather"], delay=delay),
-            Step(text=f"Done {tag}", delay=delay),
-        ],
-        tool_delay=delay,
-    )
-
-
-def random_two_tool_rounds(tag: str, rng: random.Random) -> Script:
-    script = two_tool_rounds(tag)
-    for step in script.steps:
-        step.delay = rng.uniform(0, 0.01)
-    script.tool_delay = rng.uniform(0, 0.01)
-    return script
 
 
 async def call_with(agent: Agent, script: Script, text: str = "weather?") -> Msg:

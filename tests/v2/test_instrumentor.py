@@ -1,10 +1,10 @@
-"""The instrumentor's life cycle on AgentScope 2.x: instrument, uninstrument,
-suppression and the entry point that ``opentelemetry-instrument`` loads."""
+"""The instrumentor's life cycle on AgentScope 2.x: instrument, uninstrument
+and suppression. The entry point that ``opentelemetry-instrument`` loads, on
+both lines, is tested in ``tests/lines/test_instrumentor.py``."""
 
 from __future__ import annotations
 
 import asyncio
-from importlib import metadata
 from typing import Any
 
 from agentscope.agent import Agent
@@ -224,15 +224,3 @@ def test_suppressed_calls_emit_nothing_and_attach_nothing(traced) -> None:
     asyncio.run(call_with(agent, two_tool_rounds("D")))
     [root] = build_trees(traced.spans())
     assert root.shape() == TWO_TOOL_ROUNDS
-
-
-def test_the_entry_point_names_the_instrumentor() -> None:
-    found = [
-        ep
-        for ep in metadata.entry_points(group="opentelemetry_instrumentor")
-        if ep.name == "agentscope"
-    ]
-    assert [(ep.value, ep.dist.name if ep.dist else None) for ep in found] == [
-        ("otelscope:AgentScopeInstrumentor", "otelscope")
-    ]
-    assert found[0].load() is AgentScopeInstrumentor
