@@ -1,5 +1,6 @@
 """What the offline demo must show on either AgentScope line: one exact trace
-per overlapping weather question, then one trace for the conversation."""
+per overlapping weather question, one for indexing the travel notes, then one
+for the conversation, in which the Critic looks the notes up."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ WEATHER_ROUND: Shape = ("react step", [CHAT, ("execute_tool get_weather", [])])
 # A leader's round that assigns a member: TeamPipeline runs the member
 # itself, so no tool of the leader's toolkit runs and no execute_tool span.
 ASSIGNING_ROUND: Shape = ANSWER_ROUND
+NOTES_EMBEDDED: Shape = ("embeddings notes-embedding", [])
+NOTES_INDEXED: Shape = ("index_documents travel-notes", [NOTES_EMBEDDED])
+NOTES_LOOKUP_ROUND = [(1, "tool_calls", ["notes-1"]), (2, "stop", [])]
 
 
 def weather_call(agent: str, cities: list[str]) -> Shape:
@@ -39,6 +43,28 @@ def weather_call(agent: str, cities: list[str]) -> Shape:
 
 def answering_call(agent: str) -> Shape:
     return (f"invoke_agent {agent}", [ANSWER_ROUND])
+
+
+def critic_call(retrieval_tool: str) -> Shape:
+    """The Critic looks the plan up in the travel notes through the line's
+    knowledge-base tool (a retrieval over its embedding), then answers."""
+    retrieval = ("retrieval travel-notes", [NOTES_EMBEDDED])
+    lookup_round = ("react step", [CHAT, (f"execute_tool {retrieval_tool}", [retrieval])])
+    return ("invoke_agent Critic", [lookup_round, ANSWER_ROUND])
+
+
+def assert_notes_retrieval(critic: Node) -> None:
+    """The Critic's retrieval: the notes' name, the tool's default limit, all
+    three notes returned, in the Critic's conversation."""
+    [retrieval] = critic.find("retrieval travel-notes")
+    assert retrieval.attributes == {
+        "gen_ai.operation.name": "retrieval",
+        "gen_ai.data_source.id": "travel-notes",
+        "db.collection.name": "travel-notes",
+        "gen_ai.request.top_k": 5.0,
+        "gen_ai.conversation.id": critic.attributes["gen_ai.conversation.id"],
+        "otelscope.retrieval.document.count": 3,
+    }
 
 
 def weather_rounds(cities: list[str]) -> Rounds:
@@ -67,13 +93,17 @@ def assert_demo_traces(
     conversation_answer: str,
 ) -> tuple[list[Node], Node]:
     """The four weather traces, ``weather_agents[i]`` answering question i,
-    and the conversation as one trace of shape ``conversation``; returns the
-    weather roots in question order and the conversation's root."""
+    the travel notes indexed, and the conversation as one trace of shape
+    ``conversation``; returns the weather roots in question order and the
+    conversation's root."""
     assert answers == [*WEATHER_ANSWERS, conversation_answer]
     roots = build_trees(spans)
-    assert len(roots) == 5, [root.shape() for root in roots]
+    assert len(roots) == 6, [root.shape() for root in roots]
     weather = [root for root in roots if root.name.startswith("invoke_agent ")]
     [workflow] = [root for root in roots if root.name.startswith("invoke_workflow ")]
+    [indexing] = [root for root in roots if root.name.startswith("index_documents ")]
+    assert indexing.shape() == NOTES_INDEXED
+    assert indexing.attributes["otelscope.index.document.count"] == 3
     by_first_call = {rounds_of(root)[0][2][0]: root for root in weather}
     in_question_order = [by_first_call[f"{cities[0]}-1"] for cities in QUESTION_CITIES]
     for root, agent, cities in zip(in_question_order, weather_agents, QUESTION_CITIES, strict=True):

@@ -52,6 +52,7 @@ def test_the_server_spans_of_an_mcp_tool_call_are_children_of_its_execute_tool_s
         "mcp.protocol.version": clients.PROTOCOL_VERSION,
         **endpoint_attributes(port),
         **clients.session_attributes(kind, tool),
+        **clients.permission_attributes(tool),
     }
     assert call["kind"] == "SERVER"
     assert call["parent_id"] == hex_id(tool.context.span_id)

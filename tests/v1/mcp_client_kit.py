@@ -75,6 +75,11 @@ def request_id(kind: str) -> str | None:
     return "2" if is_stateful(kind) else "1"
 
 
+def permission_attributes(span: Any) -> dict[str, Any]:
+    """The permission decision on the tool span: 1.x has no permissions."""
+    return {}
+
+
 def session_attributes(kind: str, span: Any) -> dict[str, Any]:
     """What the tool span says of the MCP session: the id the server
     assigned to it (only Streamable HTTP has one)."""

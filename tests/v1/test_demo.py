@@ -6,10 +6,13 @@ import asyncio
 
 from otelscope.demo import scenario_v1
 from tests.demo_expectations import (
+    NOTES_LOOKUP_ROUND,
     VERDICT,
     agent_calls,
     answering_call,
     assert_demo_traces,
+    assert_notes_retrieval,
+    critic_call,
     rounds_of,
     weather_call,
     weather_rounds,
@@ -24,7 +27,7 @@ CONVERSATION = (
             [
                 weather_call("Forecaster", ["Paris", "Rome"]),
                 answering_call("Planner"),
-                answering_call("Critic"),
+                critic_call("retrieve_knowledge"),
             ],
         )
     ],
@@ -43,7 +46,9 @@ def test_demo_traces_each_overlapping_question_and_the_conversation_exactly(trac
     assert workflow.attributes["gen_ai.workflow.name"] == "weekend_trip"
     forecaster, planner, critic = agent_calls(workflow)
     assert rounds_of(forecaster) == weather_rounds(["Paris", "Rome"])
-    assert rounds_of(planner) == rounds_of(critic) == [(1, "stop", [])]
+    assert rounds_of(planner) == [(1, "stop", [])]
+    assert rounds_of(critic) == NOTES_LOOKUP_ROUND
+    assert_notes_retrieval(critic)
     # Three distinct agents, none of them the weather agent.
     ids = {call.attributes["gen_ai.agent.id"] for call in (forecaster, planner, critic)}
     assert len(ids) == 3

@@ -75,6 +75,20 @@ def session_attributes(kind: str, span: Any) -> dict[str, Any]:
     return {}
 
 
+def permission_attributes(span: Any) -> dict[str, Any]:
+    """The permission decision on the tool span: an MCP tool that declares
+    itself read-only is allowed by 2.x's read-only rule (the wait measured)."""
+    waited = span.attributes["otelscope.permission.wait_duration"]
+    assert isinstance(waited, float) and waited >= 0
+    return {
+        "otelscope.permission.decision": "allow",
+        "otelscope.permission.decided_by": "policy",
+        "otelscope.permission.reason": "Read-only operations are auto-allowed",
+        "otelscope.permission.mode": "default",
+        "otelscope.permission.wait_duration": waited,
+    }
+
+
 def expected_edges(kind: str) -> list[tuple[str, str]]:
     """The server's spans in the trace, each with its parent. 2.x lists the
     tools again at every reasoning step and wherever it looks a tool up: each

@@ -7,10 +7,13 @@ import asyncio
 from otelscope.demo import scenario_v2
 from tests.demo_expectations import (
     ASSIGNING_ROUND,
+    NOTES_LOOKUP_ROUND,
     PLAN,
     agent_calls,
     answering_call,
     assert_demo_traces,
+    assert_notes_retrieval,
+    critic_call,
     rounds_of,
     weather_call,
     weather_rounds,
@@ -24,7 +27,7 @@ CONVERSATION = (
         ("invoke_agent Planner", [ASSIGNING_ROUND]),
         weather_call("Forecaster", ["Paris", "Rome"]),
         ("invoke_agent Planner", [ASSIGNING_ROUND]),
-        answering_call("Critic"),
+        critic_call("search_knowledge"),
         answering_call("Planner"),
     ],
 )
@@ -45,9 +48,10 @@ def test_demo_traces_each_overlapping_question_and_the_conversation_exactly(trac
         [(1, "stop", [])],
         weather_rounds(["Paris", "Rome"]),
         [(1, "stop", [])],
-        [(1, "stop", [])],
+        NOTES_LOOKUP_ROUND,
         [(1, "stop", [])],
     ]
+    assert_notes_retrieval(calls[3])
     # The leader's three calls are one agent's; each member is an agent of its own.
     planner_ids = {calls[i].attributes["gen_ai.agent.id"] for i in (0, 2, 4)}
     member_ids = {calls[i].attributes["gen_ai.agent.id"] for i in (1, 3)}

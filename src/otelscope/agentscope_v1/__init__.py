@@ -12,6 +12,9 @@ Where each span comes from:
 - ``invoke_workflow``: ``sequential_pipeline`` / ``fanout_pipeline`` (also
   run by ``SequentialPipeline`` / ``FanoutPipeline``) and ``MsgHub``'s
   ``async with`` (``workflows``)
+- ``retrieval``, ``index_documents``: each knowledge base class's own
+  ``retrieve`` / ``add_documents`` (``knowledge``)
+- ``text_to_speech``: each TTS class's own ``synthesize`` (``speech``)
 
 1.x hooks are deliberately not used: their runner keeps a re-entrancy flag on
 the agent instance and skips hooks for overlapping calls, deep-copies the
@@ -20,7 +23,7 @@ arguments for every hook, and skips post-hooks on errors and cancellation.
 
 from __future__ import annotations
 
-from otelscope.core.patching import Patches
+from otelscope.core.patching import Patches, install_on_import
 from otelscope.core.telemetry import Telemetry
 
 
@@ -49,3 +52,5 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     formatting.install(patches)
     embedding_calls.install(telemetry, patches)
     workflows.install(telemetry, patches)
+    install_on_import(patches, {"agentscope.rag": "otelscope.agentscope_v1.knowledge"}, telemetry)
+    install_on_import(patches, {"agentscope.tts": "otelscope.agentscope_v1.speech"}, telemetry)

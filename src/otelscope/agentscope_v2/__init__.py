@@ -11,7 +11,20 @@ Where each span comes from:
 - ``embeddings``: ``EmbeddingModelBase.__call__`` and its overrides
   (``embedding_calls``);
 - ``invoke_workflow``: ``GoalPipeline.reply_stream`` and
-  ``TeamPipeline.reply_stream`` (``workflows``).
+  ``TeamPipeline.reply_stream`` (``workflows``);
+- ``retrieval``, ``index_documents``: ``KnowledgeBase.search`` /
+  ``list_chunks`` / ``insert_document`` (``knowledge``);
+- ``text_to_speech``, ``speech_to_text``: each TTS class's own
+  ``synthesize``, each ASR class's own ``transcribe`` (``speech``,
+  ``speech_recognition``);
+- ``realtime_session``, ``realtime_turn``: ``RealtimeAgent.reply_stream`` and
+  the events it yields (``realtime_sessions``);
+- permission decisions on ``execute_tool``, and the link of a reply resumed
+  after the user's approval: ``Agent._check_permission`` and the reply's
+  input (``permissions``);
+- ``compress_context``, system prompt changes: ``Agent.compress_context`` /
+  ``_split_context_for_compression`` and the reasoning's model call
+  (``context_changes``).
 
 Model and tool calls are wrapped on the class rather than through the
 ``on_model_call`` / ``on_acting`` middleware hooks so that they are traced
@@ -21,8 +34,15 @@ when called outside an agent too.
 from __future__ import annotations
 
 from otelscope.core.model_call import traced_model_call
-from otelscope.core.patching import Patches
+from otelscope.core.patching import Patches, install_on_import
 from otelscope.core.telemetry import Telemetry
+
+# Installed when AgentScope's speech packages are imported (2.x imports them
+# only for a program that uses them).
+_SPEECH_MODULES = {
+    "agentscope.tts": "otelscope.agentscope_v2.speech",
+    "agentscope.asr": "otelscope.agentscope_v2.speech_recognition",
+}
 
 
 def install(telemetry: Telemetry, patches: Patches) -> None:
@@ -30,7 +50,15 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     from agentscope.model import ChatModelBase
     from agentscope.tool import Toolkit
 
-    from otelscope.agentscope_v2 import a2a_agents, embedding_calls, middleware, workflows
+    from otelscope.agentscope_v2 import (
+        a2a_agents,
+        context_changes,
+        embedding_calls,
+        middleware,
+        permissions,
+        realtime_sessions,
+        workflows,
+    )
     from otelscope.agentscope_v2.agent_reply import (
         adopting_model_streams,
         held_reply,
@@ -44,10 +72,15 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     attachments = middleware.attachments(tracing_middleware)
     patches.wrap(Agent, "reply", held_reply(attachments))
     patches.wrap(Agent, "reply_stream", held_reply_stream(attachments))
-    traced_chat = traced_model_call(telemetry, ChatReaderV2())
+    prompts = context_changes.install(telemetry, patches)  # compression; prompts for chat
+    permissions.install(telemetry, patches)
+    traced_chat = traced_model_call(telemetry, ChatReaderV2(prompts))
     patches.wrap(ChatModelBase, "__call__", adopting_model_streams(traced_chat))
     patches.wrap(Toolkit, "call_tool", traced_tool_call(telemetry))
     embedding_calls.install(telemetry, patches)
     workflows.install(telemetry, patches)
     # Not an `Agent`, so not the middleware's: wrapped on its own class.
     a2a_agents.install(telemetry, patches)
+    install_on_import(patches, {"agentscope.rag": "otelscope.agentscope_v2.knowledge"}, telemetry)
+    install_on_import(patches, _SPEECH_MODULES, telemetry)  # TTS, ASR: `speech*`
+    realtime_sessions.install(telemetry, patches)  # RealtimeAgent: not an `Agent`

@@ -25,7 +25,7 @@ from typing import Any
 from agentscope.middleware import MiddlewareBase
 
 from otelscope.agentscope_common.agent_calls import begin_agent_call, record_reply
-from otelscope.agentscope_v2 import readers
+from otelscope.agentscope_v2 import permissions, readers
 from otelscope.agentscope_v2.agent_reply import adopt_reply
 from otelscope.core import calls
 from otelscope.core.attachment import AgentAttachments, AttachStep
@@ -95,9 +95,14 @@ class _ReplySteps:
         if self._middleware.retired:
             return None
         agent, input_kwargs = args[0], args[1]
-        return begin_agent_call(
+        call = begin_agent_call(
             self._telemetry, agent, readers.agent_info, (), input_kwargs, input_keyword="inputs"
         )
+        inputs = input_kwargs.get("inputs")
+        if call is not None and isinstance(inputs, readers.RESUMING_EVENTS):
+            # A reply resumed after the user's approval (`permissions`).
+            safely("resuming a reply", permissions.resumed, self._telemetry, call, inputs)
+        return call
 
     def traced(
         self, call: AgentCall, source: AsyncGenerator[Any, None]

@@ -17,13 +17,35 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from opentelemetry.trace import get_current_span
+
 from otelscope.agentscope_common import messages as messages_shape
 from otelscope.agentscope_v2 import readers
+from otelscope.agentscope_v2.context_changes import PromptWatch
+from otelscope.core.calls import current_call
+from otelscope.core.guard import report_internal_error
 from otelscope.core.records import ChatRequest, ChatResult
 
 
 class ChatReaderV2:
+    def __init__(self, prompts: PromptWatch | None = None) -> None:
+        self._prompts = prompts
+
     def request(self, model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> ChatRequest:
+        prompts = self._prompts
+        if prompts is not None:
+            call = current_call()
+            # The agent's own reasoning (its round current): the system prompt
+            # it sends is watched for changes within the call (`context_changes`).
+            if (
+                call is not None
+                and call.round is not None
+                and get_current_span() is call.round.span
+            ):
+                try:
+                    prompts.sent(call, args[0] if args else kwargs.get("messages"))
+                except Exception:
+                    report_internal_error("watching the system prompt")
         return readers.chat_request(model, kwargs)
 
     def result(self, response: Any) -> ChatResult:

@@ -12,7 +12,7 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from agentscope.event import ReplyEndEvent
+from agentscope.event import ReplyEndEvent, UserConfirmResultEvent, UserInterruptEvent
 from agentscope.message import Msg
 from agentscope.tool import ToolResponse
 
@@ -135,6 +135,9 @@ def _text_of(blocks: Any) -> str | None:
 REPLY_MESSAGE: type = Msg
 """The final ``Msg`` of a reply (the other items are events)."""
 REPLY_END_EVENT: type = ReplyEndEvent
+# The inputs of a reply that resumes one suspended for the user's approval
+# (the answers), or aborts it (an interrupt).
+RESUMING_EVENTS: tuple[type, ...] = (UserConfirmResultEvent, UserInterruptEvent)
 
 
 def is_interrupted_reply_end(event: Any) -> bool:

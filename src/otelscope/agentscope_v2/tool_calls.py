@@ -4,6 +4,8 @@
 iterated, with the span attached around each step, so work the tool starts
 nests under it. The last item is the accumulated ``ToolResponse``, whose
 state tells how the tool ended: ``interrupted`` is recorded as cancelled.
+The span carries the permission decision that let the agent run it, when
+the agent's check made one (``permissions``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 
 from otelscope.agentscope_common.call_readers import AgentScopeToolReader
-from otelscope.agentscope_v2 import readers
+from otelscope.agentscope_v2 import permissions, readers
+from otelscope.core.calls import current_call
 from otelscope.core.guard import Arguments, guarded_stream
 from otelscope.core.invocations import ToolOperation
 from otelscope.core.streams import traced_stream
@@ -34,7 +37,14 @@ class _ToolCallSteps:
 
     def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> ToolOperation | None:
         tool_call = args[1] if len(args) > 1 else kwargs.get("tool_call")
-        return begin_tool(self._telemetry, _READER, args[0], tool_call)
+        operation = begin_tool(self._telemetry, _READER, args[0], tool_call)
+        call = current_call()
+        if call is not None:
+            waiting = permissions.waiting_for(call.agent)
+            if waiting is not None and waiting.decided:
+                # The permission decision that let the agent run it.
+                permissions.apply_decision(operation, call, tool_call)
+        return operation
 
     def traced(
         self, operation: ToolOperation, chunks: AsyncGenerator[Any, None]

@@ -8,7 +8,7 @@ come from three places, in this order below:
    JSON-RPC and RPC keys (and the well-known values it lists: operation
    names, output and token types, MCP methods), the stable
    ``opentelemetry.semconv.attributes`` for ``error.type``, ``server.*``,
-   ``http.*`` and ``network.*``, and
+   ``http.*``, ``network.*`` and ``db.*``, and
    ``opentelemetry.semconv._incubating.metrics.gen_ai_metrics`` for the
    model-call metrics. otelscope follows the package of semantic conventions
    1.44.0 (``otelscope.instrumentor.SCHEMA_URL``). That release marks its
@@ -24,7 +24,10 @@ come from three places, in this order below:
    have no name for (the ReAct round, the token roll-ups, the 1.x
    formatter, request attempts, the ``error.type`` values of a cancelled
    call and of a tool failure the framework absorbed, the round's span
-   name). Each says why it exists.
+   name, a retrieval's score threshold and document count, the writing of
+   documents into a knowledge base, the speech operations and their sizes,
+   realtime sessions and turns, a tool call's permission decision, a
+   context compression, a system prompt change). Each says why it exists.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from opentelemetry.semconv._incubating.attributes import jsonrpc_attributes as _
 from opentelemetry.semconv._incubating.attributes import mcp_attributes as _mcp
 from opentelemetry.semconv._incubating.attributes import rpc_attributes as _rpc
 from opentelemetry.semconv._incubating.metrics import gen_ai_metrics as _gen_ai_metrics
+from opentelemetry.semconv.attributes import db_attributes as _db
 from opentelemetry.semconv.attributes import error_attributes as _error
 from opentelemetry.semconv.attributes import http_attributes as _http
 from opentelemetry.semconv.attributes import network_attributes as _network
@@ -49,6 +53,7 @@ OP_CHAT: Final = _gen_ai.GenAiOperationNameValues.CHAT.value
 OP_EXECUTE_TOOL: Final = _gen_ai.GenAiOperationNameValues.EXECUTE_TOOL.value
 OP_EMBEDDINGS: Final = _gen_ai.GenAiOperationNameValues.EMBEDDINGS.value
 OP_INVOKE_WORKFLOW: Final = _gen_ai.GenAiOperationNameValues.INVOKE_WORKFLOW.value
+OP_RETRIEVAL: Final = _gen_ai.GenAiOperationNameValues.RETRIEVAL.value
 
 OPERATION_NAME: Final = _gen_ai.GEN_AI_OPERATION_NAME
 PROVIDER_NAME: Final = _gen_ai.GEN_AI_PROVIDER_NAME
@@ -76,6 +81,7 @@ REQUEST_ENCODING_FORMATS: Final = _gen_ai.GEN_AI_REQUEST_ENCODING_FORMATS
 OUTPUT_TYPE: Final = _gen_ai.GEN_AI_OUTPUT_TYPE
 OUTPUT_TYPE_TEXT: Final = _gen_ai.GenAiOutputTypeValues.TEXT.value
 OUTPUT_TYPE_JSON: Final = _gen_ai.GenAiOutputTypeValues.JSON.value
+OUTPUT_TYPE_SPEECH: Final = _gen_ai.GenAiOutputTypeValues.SPEECH.value
 
 RESPONSE_ID: Final = _gen_ai.GEN_AI_RESPONSE_ID
 RESPONSE_FINISH_REASONS: Final = _gen_ai.GEN_AI_RESPONSE_FINISH_REASONS
@@ -135,6 +141,17 @@ NETWORK_TRANSPORT: Final = _network.NETWORK_TRANSPORT
 # `network.transport` of stdio (a pipe) and of HTTP.
 TRANSPORT_PIPE: Final = _network.NetworkTransportValues.PIPE.value
 TRANSPORT_TCP: Final = _network.NetworkTransportValues.TCP.value
+
+# Retrieval from a knowledge base (the GenAI conventions' retrieval span):
+# the data source's identifier, the request's top-k and, with content
+# capture on, the query and the documents retrieved.
+DATA_SOURCE_ID: Final = _gen_ai.GEN_AI_DATA_SOURCE_ID
+RETRIEVAL_QUERY_TEXT: Final = _gen_ai.GEN_AI_RETRIEVAL_QUERY_TEXT
+RETRIEVAL_DOCUMENTS: Final = _gen_ai.GEN_AI_RETRIEVAL_DOCUMENTS
+# The conventions describe a data source further with `db.*` attributes: the
+# vector store's product (`qdrant`, `milvus`, `mongodb`, ...) and its collection.
+DB_SYSTEM_NAME: Final = _db.DB_SYSTEM_NAME
+DB_COLLECTION_NAME: Final = _db.DB_COLLECTION_NAME
 
 # -- 2. From the GenAI conventions, not in the package ------------------------
 
@@ -230,3 +247,84 @@ REQUEST_ATTEMPTS: Final = "otelscope.request.attempts"
 # whose failure the framework turned into a result.
 ERROR_TYPE_CANCELLED: Final = "cancelled"
 ERROR_TYPE_TOOL_ERROR: Final = "tool_error"
+
+# Retrieval: the conventions name the query, its top-k and the documents, but
+# neither the score threshold a knowledge base filters by nor how many
+# documents it returned (`gen_ai.retrieval.documents` is opt-in content; the
+# count is not content, so it is kept with capture off).
+RETRIEVAL_SCORE_THRESHOLD: Final = "otelscope.retrieval.score_threshold"
+RETRIEVAL_DOCUMENT_COUNT: Final = "otelscope.retrieval.document.count"
+# Writing documents into a knowledge base (embedded, then stored), which the
+# conventions have no operation for: `index_documents`, the indexing step of
+# retrieval-augmented generation whatever the store does underneath (insert
+# or upsert), with the number of documents (chunks) written.
+OP_INDEX_DOCUMENTS: Final = "index_documents"
+INDEX_DOCUMENT_COUNT: Final = "otelscope.index.document.count"
+
+# Tool permissions and human approval (AgentScope 2.x). The GenAI conventions
+# have no key for a tool call's permission decision (proposals, none adopted:
+# semantic-conventions-genai issues #95 and #373), so the decision is
+# otelscope's, on the `execute_tool` span: what was decided (allow, deny,
+# ask), by whom (the policy: rules, mode, the tool's own permission and any
+# middleware; or the user answering an ask), the reason the framework gave
+# (the rule or mode that made it) and the mode in force, and the seconds the
+# tool call waited for it (the check, or from the ask to the user's answer).
+PERMISSION_DECISION: Final = "otelscope.permission.decision"
+PERMISSION_DECIDED_BY: Final = "otelscope.permission.decided_by"
+PERMISSION_REASON: Final = "otelscope.permission.reason"
+PERMISSION_MODE: Final = "otelscope.permission.mode"
+PERMISSION_WAIT_DURATION: Final = "otelscope.permission.wait_duration"
+PERMISSION_ALLOW: Final = "allow"
+PERMISSION_DENY: Final = "deny"
+PERMISSION_ASK: Final = "ask"
+PERMISSION_BY_POLICY: Final = "policy"
+PERMISSION_BY_USER: Final = "user"
+# `error.type` of a tool call the policy or the user refused to run.
+ERROR_TYPE_PERMISSION_DENIED: Final = "permission_denied"
+# The link from a reply that resumes one suspended for approval to the
+# suspended reply's `invoke_agent` span, with this attribute saying so.
+LINK_RELATION: Final = "otelscope.link.relation"
+LINK_RESUMES: Final = "resumes"
+
+# Context compression (AgentScope 2.x): the conventions define only
+# `gen_ai.conversation.compacted` on inference spans; an agent framework's
+# own compression has no operation, so otelscope names it `compress_context`
+# with the context's message counts before and after.
+OP_COMPRESS_CONTEXT: Final = "compress_context"
+CONTEXT_MESSAGES_BEFORE: Final = "otelscope.context.messages_before"
+CONTEXT_MESSAGES_AFTER: Final = "otelscope.context.messages_after"
+# A change of the agent's system prompt within a call: an event on the
+# `invoke_agent` span with the SHA-256 (hex) of the new and previous prompt.
+# The text itself only with content capture on, as the conventions'
+# `gen_ai.system_instructions` on the same span.
+EVENT_SYSTEM_PROMPT_CHANGED: Final = "otelscope.system_prompt.changed"
+SYSTEM_PROMPT_SHA256: Final = "otelscope.system_prompt.sha256"
+SYSTEM_PROMPT_PREVIOUS_SHA256: Final = "otelscope.system_prompt.previous_sha256"
+
+# Speech (text-to-speech, speech recognition) and realtime voice sessions.
+# The GenAI conventions have no operation for either direction of speech
+# (they name only `gen_ai.output.type=speech` and the audio token counts), so
+# otelscope names them after what they do, in the conventions' style
+# (`text_to_speech`, `speech_to_text`), with the sizes the conventions do not
+# name: the text's length in characters (the text synthesized, or the
+# transcript), and the audio's size in bytes and duration in seconds (the
+# audio synthesized, or the audio transcribed). The text itself is content.
+OP_TEXT_TO_SPEECH: Final = "text_to_speech"
+OP_SPEECH_TO_TEXT: Final = "speech_to_text"
+SPEECH_VOICE: Final = "otelscope.speech.voice"
+SPEECH_TEXT_CHARACTERS: Final = "otelscope.speech.text.characters"
+SPEECH_AUDIO_BYTES: Final = "otelscope.speech.audio.bytes"
+SPEECH_AUDIO_DURATION: Final = "otelscope.speech.audio.duration"
+# A realtime agent's session (from its start to its end) and each of its
+# turns: the conventions have no operation for either (an OpenAI realtime
+# proposal names a `realtime_inference` span, not adopted). A turn is one
+# reply of the agent or one utterance of the user (`otelscope.realtime.turn.role`),
+# numbered from 1 within its session, with AgentScope's reply id and, for an
+# agent's reply, why it ended and the tokens its model responses reported.
+OP_REALTIME_SESSION: Final = "realtime_session"
+OP_REALTIME_TURN: Final = "realtime_turn"
+REALTIME_TURN_NUMBER: Final = "otelscope.realtime.turn.number"
+REALTIME_TURN_ROLE: Final = "otelscope.realtime.turn.role"
+REALTIME_TURN_ID: Final = "otelscope.realtime.turn.id"
+REALTIME_TURN_FINISH_REASON: Final = "otelscope.realtime.turn.finish_reason"
+REALTIME_TURN_COUNT: Final = "otelscope.realtime.turn.count"

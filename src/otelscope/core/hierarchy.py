@@ -23,12 +23,19 @@ Wrap = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def wrap_own_methods(base: type, name: str, wrap: Wrap, patches: Patches) -> None:
-    """Wrap ``name`` on ``base`` and on every subclass, now and later."""
+    """Wrap ``name`` on ``base`` and on every subclass, now and later.
+    Several methods of one base may be wrapped, one call each."""
     for cls in [base, *_subclasses(base)]:
         _wrap_if_own(cls, name, wrap, patches)
+    # The base's own hook, which may be the one an earlier call installed to
+    # wrap another method of the same classes: it still runs first.
+    previous = base.__dict__.get("__init_subclass__")
 
     def __init_subclass__(cls: type, /, **kwargs: Any) -> None:
-        super(cast(Any, base), cls).__init_subclass__(**kwargs)
+        if isinstance(previous, classmethod):
+            previous.__get__(None, cls)(**kwargs)
+        else:
+            super(cast(Any, base), cls).__init_subclass__(**kwargs)
         try:
             _wrap_if_own(cls, name, wrap, patches)
         except Exception:

@@ -64,6 +64,12 @@ class Telemetry:
         # (the conventions define an event for model calls alone).
         self.capturing_on_spans = self._content.on_spans
 
+    @property
+    def metrics(self) -> Metrics:
+        """The histograms, for an invocation of a ``core`` module of its own
+        (``otelscope.core.speech``) that records them as its span ends."""
+        return self._metrics
+
     def record_content(self, operation: Operation, values: Mapping[str, Any]) -> None:
         """Content values (in the conventions' shape) of ``operation``: set on
         its span, and kept for its event, as the capture mode says."""

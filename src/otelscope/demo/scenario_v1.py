@@ -4,7 +4,9 @@ First four overlapping weather questions on ONE ``ReActAgent`` (one trace
 per call), then a weekend-trip conversation of three agents: a ``MsgHub``
 named ``weekend_trip`` in which ``sequential_pipeline`` gives each agent its
 turn and every reply is broadcast to the others. The conversation is one
-trace, rooted at the hub's ``invoke_workflow`` span.
+trace, rooted at the hub's ``invoke_workflow`` span. Before it, the travel
+notes are indexed (a trace of their own); in it, the Critic looks them up
+with the knowledge base's ``retrieve_knowledge`` tool.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from agentscope.model import ChatModelBase, ChatResponse
 from agentscope.model._model_usage import ChatUsage
 from agentscope.tool import Toolkit, ToolResponse
 
-from otelscope.demo import script
+from otelscope.demo import knowledge_v1, script
 
 TRIP_HUB = "weekend_trip"
+RETRIEVAL_TOOL = "retrieve_knowledge"
 
 
 class ScriptedModel(ChatModelBase):  # type: ignore[misc]
@@ -111,6 +114,9 @@ async def weekend_trip() -> str:
     # earlier would be the untraced original.
     from agentscope.pipeline import MsgHub, sequential_pipeline
 
+    notes = await knowledge_v1.travel_notes()
+    critic_tools = Toolkit()
+    critic_tools.register_tool_function(notes.retrieve_knowledge)
     agents = [
         make_agent(
             script.FORECASTER,
@@ -125,8 +131,9 @@ async def weekend_trip() -> str:
         ),
         make_agent(
             script.CRITIC,
-            "You check plans.",
-            ScriptedModel(script.answering_script(script.VERDICT)),
+            "You check plans against the travel notes.",
+            ScriptedModel(script.critic_script(RETRIEVAL_TOOL)),
+            critic_tools,
         ),
     ]
     question = Msg("user", script.TRIP_QUESTION, "user")

@@ -10,8 +10,11 @@ other's state, run each other's tool calls and answer for the wrong city.
 
 Then a weekend-trip conversation: a ``TeamPipeline`` whose leader, the
 Planner, assigns the Forecaster (who looks the weather up) and then the
-Critic, and answers once both have replied. The conversation is one trace,
-rooted at the pipeline's ``invoke_workflow team_pipeline`` span.
+Critic (who looks the plan up in the travel notes, through
+``RAGMiddleware``'s ``search_knowledge`` tool), and answers once both have
+replied. The conversation is one trace, rooted at the pipeline's
+``invoke_workflow team_pipeline`` span; the notes are indexed before it, in
+a trace of their own.
 """
 
 from __future__ import annotations
@@ -25,15 +28,17 @@ from agentscope.agent import Agent
 from agentscope.credential import CredentialBase
 from agentscope.formatter import OpenAIChatFormatter
 from agentscope.message import Msg, TextBlock, ToolCallBlock, UserMsg
+from agentscope.middleware import RAGMiddleware
 from agentscope.model import ChatModelBase, ChatResponse, ChatUsage
 from agentscope.permission import PermissionBehavior, PermissionDecision
 from agentscope.pipeline import TeamMember, TeamPipeline
 from agentscope.tool import FunctionTool, Toolkit
 
-from otelscope.demo import script
+from otelscope.demo import knowledge_v2, script
 
 # The leader's tool that TeamPipeline adds and runs itself.
 TEAM_ASSIGN = "TeamAssign"
+RETRIEVAL_TOOL = "search_knowledge"
 
 
 class ScriptedModel(ChatModelBase):  # type: ignore[misc]
@@ -134,6 +139,7 @@ def planner_script() -> script.CallScript:
 
 async def weekend_trip() -> str:
     """The Planner leads the Forecaster and the Critic; returns its answer."""
+    notes = RAGMiddleware(knowledge_bases=[await knowledge_v2.travel_notes()])
     planner = Agent(
         name=script.PLANNER,
         system_prompt="You plan trips with your team.",
@@ -148,9 +154,9 @@ async def weekend_trip() -> str:
     )
     critic = Agent(
         name=script.CRITIC,
-        system_prompt="You check plans.",
-        model=ScriptedModel(script.answering_script(script.VERDICT)),
-        toolkit=Toolkit(),
+        system_prompt="You check plans against the travel notes.",
+        model=ScriptedModel(script.critic_script(RETRIEVAL_TOOL)),
+        toolkit=Toolkit(tools=await notes.list_tools()),
     )
     team = TeamPipeline(
         planner,

@@ -7,7 +7,8 @@ on one agent each follow their own, whatever the agent's shared memory holds.
 
 The conversation: each agent has a script of its own (held by its model),
 since the agents take turns in one task, or run in tasks that copy one
-context, where a ContextVar could not tell them apart.
+context, where a ContextVar could not tell them apart. The Critic looks the
+plan up in a knowledge base of travel notes before it answers.
 """
 
 from __future__ import annotations
@@ -104,3 +105,15 @@ def forecaster_script() -> CallScript:
 
 def answering_script(answer: str) -> CallScript:
     return CallScript(question=TRIP_QUESTION, rounds=[], answer=answer)
+
+
+# What the Critic looks up in the travel notes before it answers (``notes``).
+NOTES_QUERY = "Rome Forum weekend"
+NOTES_LABEL = "notes"
+
+
+def critic_script(retrieval_tool: str) -> CallScript:
+    """The Critic checks the plan against the travel notes, then answers:
+    ``retrieval_tool`` is the line's knowledge-base tool."""
+    lookup = ToolRequest(retrieval_tool, {"query": NOTES_QUERY}, NOTES_LABEL)
+    return CallScript(question=TRIP_QUESTION, rounds=[[lookup]], answer=VERDICT)

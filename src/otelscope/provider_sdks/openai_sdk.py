@@ -4,8 +4,10 @@ Every AgentScope class built on this SDK goes through here: on 1.x
 ``OpenAIChatModel`` (and so ``TrinityChatModel``), ``OpenAIResponseModel``
 and ``OpenAITextEmbedding``; on 2.x also ``DashScopeChatModel`` (DashScope's
 compatible mode), ``DeepSeekChatModel``, ``MoonshotChatModel``,
-``VolcengineChatModel`` and ``OpenAIEmbeddingModel``. Three endpoints are
-read: chat completions, the Responses API and embeddings.
+``VolcengineChatModel`` and ``OpenAIEmbeddingModel``. Five endpoints are
+read: chat completions, the Responses API, embeddings and, for the speech
+classes (``OpenAITTSModel``, 2.x ``OpenAIASRModel``), speech and
+transcriptions.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ def endpoint_for(path: str) -> Endpoint | None:
         return _RESPONSES
     if path.endswith("/embeddings"):
         return _EMBEDDINGS
+    if path.endswith("/audio/speech"):
+        return _SPEECH
+    if path.endswith("/audio/transcriptions"):
+        return _TRANSCRIPTIONS
     return None
 
 
@@ -238,6 +244,30 @@ class _NoChunks:
         return ServedResult()
 
 
+# -- speech (text-to-speech, transcriptions) ---------------------------------------
+
+
+def speech_request(body: Mapping[str, Any]) -> dict[str, AttributeValue]:
+    """A speech or transcription request: the model asked for (the rest of
+    the body is the voice, the format, or content)."""
+    model = text(body.get("model"))
+    return {} if model is None else {conv.REQUEST_MODEL: model}
+
+
+def speech_response(response: Any) -> ServedResult:
+    """Synthesized audio carries no usage; a transcription (JSON) reports
+    its tokens when the model is billed by them."""
+    usage = getattr(response, "usage", None)
+    if getattr(usage, "type", None) != "tokens":
+        return ServedResult()
+    return ServedResult(
+        input_tokens=integer(getattr(usage, "input_tokens", None)),
+        output_tokens=integer(getattr(usage, "output_tokens", None)),
+    )
+
+
 _CHAT = Endpoint(chat_request, chat_response, ChatChunks)
 _RESPONSES = Endpoint(responses_request, responses_response, ResponsesEvents)
 _EMBEDDINGS = Endpoint(embeddings_request, embeddings_response, _NoChunks)
+_SPEECH = Endpoint(speech_request, speech_response, _NoChunks)
+_TRANSCRIPTIONS = Endpoint(speech_request, speech_response, _NoChunks)

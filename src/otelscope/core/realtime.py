@@ -1,0 +1,142 @@
+"""A realtime agent's session and its turns, as spans.
+
+A session is one conversation a realtime (voice) agent holds: an INTERNAL
+span ``realtime_session {agent}`` with the agent, the provider and the model
+of its realtime model, and, when it ends, how many turns it held. Each turn
+is an INTERNAL span ``realtime_turn`` under it: one reply of the agent (every
+model response up to the next user turn, tool calls included) or one
+utterance of the user, numbered from 1 in its session, with its role and
+AgentScope's reply id; an agent's turn also carries why it ended and the
+tokens its model responses reported. The conventions have no operation for
+either (``conventions.OP_REALTIME_SESSION``).
+
+A turn is started and ended as the session's events pass (the adapter reads
+them); a turn still open when its session ends did not complete, and ends
+cancelled. Both start with ``Telemetry.start_part`` (the conversation, and
+nothing under a span a sampler dropped).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from opentelemetry.trace import SpanKind
+
+from otelscope.core import conventions as conv
+from otelscope.core.operation import Operation
+from otelscope.core.streams import step_scope
+from otelscope.core.telemetry import Telemetry
+
+
+class SessionInfo(NamedTuple):
+    agent_name: str
+    provider: str | None
+    model: str | None
+    conversation_id: str | None = None
+
+
+# How a turn ended, as AgentScope reports it.
+TURN_COMPLETED = "completed"
+TURN_INTERRUPTED = "interrupted"
+
+
+class _Turn:
+    __slots__ = ("input_tokens", "operation", "output_tokens")
+
+    def __init__(self, operation: Operation) -> None:
+        self.operation = operation
+        self.input_tokens: int | None = None
+        self.output_tokens: int | None = None
+
+
+class RealtimeSession:
+    """One session in flight, with its open turns by reply id."""
+
+    __slots__ = ("_conversation_id", "_telemetry", "_turns", "operation", "turn_count")
+
+    def __init__(
+        self, telemetry: Telemetry, operation: Operation, conversation_id: str | None = None
+    ) -> None:
+        self._telemetry = telemetry
+        self.operation = operation
+        self._conversation_id = conversation_id
+        self._turns: dict[str, _Turn] = {}
+        self.turn_count = 0
+
+    def turn_started(self, reply_id: str, role: str) -> None:
+        if reply_id in self._turns or self.operation.ended:
+            return
+        self.turn_count += 1
+        with step_scope(self.operation):
+            turn = self._telemetry.start_part(
+                conv.OP_REALTIME_TURN,
+                SpanKind.INTERNAL,
+                {
+                    conv.OPERATION_NAME: conv.OP_REALTIME_TURN,
+                    conv.REALTIME_TURN_NUMBER: self.turn_count,
+                    conv.REALTIME_TURN_ROLE: role,
+                    conv.REALTIME_TURN_ID: reply_id,
+                    conv.CONVERSATION_ID: self._conversation_id,
+                },
+            )
+        self._turns[reply_id] = _Turn(turn)
+
+    def turn_used(self, reply_id: str, input_tokens: int | None, output_tokens: int | None) -> None:
+        """A model response of the turn reported its usage (a turn with tool
+        calls has several responses: their usage adds up)."""
+        turn = self._turns.get(reply_id)
+        if turn is None:
+            return
+        if input_tokens is not None:
+            turn.input_tokens = (turn.input_tokens or 0) + input_tokens
+        if output_tokens is not None:
+            turn.output_tokens = (turn.output_tokens or 0) + output_tokens
+
+    def turn_ended(self, reply_id: str, finish_reason: str | None) -> None:
+        turn = self._turns.pop(reply_id, None)
+        if turn is None:
+            return
+        operation = turn.operation
+        operation.set_all(
+            {
+                conv.REALTIME_TURN_FINISH_REASON: finish_reason,
+                conv.USAGE_INPUT_TOKENS: turn.input_tokens,
+                conv.USAGE_OUTPUT_TOKENS: turn.output_tokens,
+            }
+        )
+        if finish_reason is None or finish_reason == TURN_COMPLETED:
+            operation.stop()
+        elif finish_reason == TURN_INTERRUPTED:
+            operation.cancel()
+        else:
+            operation.fail_as(finish_reason, f"the turn ended: {finish_reason}")
+
+    def end(self, error: BaseException | None = None, *, cancelled: bool = False) -> None:
+        """End the session: its open turns first (cancelled: they did not
+        complete), then its span, with the number of turns it held."""
+        for turn in self._turns.values():
+            turn.operation.cancel()
+        self._turns.clear()
+        self.operation.set(conv.REALTIME_TURN_COUNT, self.turn_count)
+        if error is not None:
+            self.operation.fail(error)
+        elif cancelled:
+            self.operation.cancel()
+        else:
+            self.operation.stop()
+
+
+def start_session(telemetry: Telemetry, info: SessionInfo) -> RealtimeSession:
+    name = f"{conv.OP_REALTIME_SESSION} {info.agent_name}"
+    operation = telemetry.start_part(
+        name,
+        SpanKind.INTERNAL,
+        {
+            conv.OPERATION_NAME: conv.OP_REALTIME_SESSION,
+            conv.AGENT_NAME: info.agent_name,
+            conv.PROVIDER_NAME: info.provider,
+            conv.REQUEST_MODEL: info.model,
+            conv.CONVERSATION_ID: info.conversation_id,
+        },
+    )
+    return RealtimeSession(telemetry, operation, info.conversation_id)
