@@ -9,7 +9,7 @@ AS1_OLDEST := $(VENV)/as1-oldest
 AS2 := $(VENV)/as2
 PYTEST_FLAGS ?= -q
 
-.PHONY: test test-fast lint typecheck test-as1 test-as1-oldest test-as2 test-phoenix browser-deps demo demo-as2 soak venvs bench clean
+.PHONY: test test-fast lint typecheck test-as1 test-as1-oldest test-as2 test-phoenix browser-deps demo demo-as2 soak venvs bench bench-store bench-view clean
 
 ## test: lint, type-check, and run the whole suite on every AgentScope line,
 ## then export the demo to a real backend (Arize Phoenix) and read it back.
@@ -42,14 +42,14 @@ venvs: $(AS1)/.installed $(AS1_OLDEST)/.installed $(AS2)/.installed
 # Line-agnostic suites (core, store, command line) run on both lines, and so do
 # tests/lines, the agent tests both lines share (each on the line installed).
 test-as1: $(AS1)/.installed
-	$(AS1)/bin/python -m pytest tests/core tests/store tests/cli tests/providers tests/lines tests/v1 $(PYTEST_FLAGS)
+	$(AS1)/bin/python -m pytest tests/core tests/store tests/cli tests/cost tests/providers tests/lines tests/v1 $(PYTEST_FLAGS)
 
 test-as1-oldest: $(AS1_OLDEST)/.installed
 	$(AS1_OLDEST)/bin/python -m pytest tests/lines tests/v1 $(PYTEST_FLAGS)
 
 # The viewer's browser tests run here once, with Debian's Chromium.
 test-as2: $(AS2)/.installed browser-deps
-	$(AS2)/bin/python -m pytest tests/core tests/store tests/cli tests/viewer tests/providers tests/lines tests/v2 $(PYTEST_FLAGS)
+	$(AS2)/bin/python -m pytest tests/core tests/store tests/cli tests/cost tests/viewer tests/providers tests/lines tests/v2 $(PYTEST_FLAGS)
 
 ## soak: the generated-scenario tests with many more scenarios, drawn at random
 ## (OTELSCOPE_SCENARIOS=N to choose how many per test).
@@ -78,12 +78,19 @@ lint: $(AS2)/.installed
 typecheck: $(AS2)/.installed
 	$(AS2)/bin/mypy
 
+# Each line's venv is otelscope installed with that line's extra, the way a user installs
+# it, and the test requirements, in one resolve: AgentScope and what it needs come from
+# the extra alone, at the exact versions requirements/<venv>-agentscope.txt pins (a
+# constraints file), so CI runs on what `pip install ".[agentscope1]"` gives.
+EXTRA_as1 := agentscope1
+EXTRA_as1-oldest := agentscope1
+EXTRA_as2 := agentscope2
+
 # A venv is rebuilt when its requirements or the package metadata change.
-$(VENV)/%/.installed: requirements/%.txt requirements/common.txt pyproject.toml
+$(VENV)/%/.installed: requirements/%.txt requirements/%-agentscope.txt requirements/common.txt pyproject.toml
 	rm -rf $(VENV)/$*
 	$(PYTHON) -m venv $(VENV)/$*
-	$(VENV)/$*/bin/python -m pip install --quiet -r requirements/$*.txt
-	$(VENV)/$*/bin/python -m pip install --quiet --no-deps -e .
+	$(VENV)/$*/bin/python -m pip install --quiet -e ".[$(EXTRA_$*),cli,test]" -r requirements/$*.txt
 	touch $@
 
 $(AS2)/.installed: requirements/dev.txt requirements/browser.txt
@@ -124,3 +131,15 @@ $(VENV)/bench-agentobs-as%/.installed: benchmarks/requirements-agentobs-as%.txt
 
 clean:
 	rm -rf $(VENV)
+
+## bench-store: `otelscope show` on a full store (8 rotated files of 32 MiB and the active
+## one, built once into .venv/bench-store through the real exporter): wall time and peak RSS
+## of the list, a tree and a page, each a subprocess, against 0.5 s and 150 MB.
+bench-store: $(AS1)/.installed
+	$(AS1)/bin/python -m benchmarks.store
+
+## bench-view: `otelscope view` on a store of 5,000 traces (built once into .venv/bench-view):
+## the page's size, the time to write it, and its time to first render in headless Chromium,
+## with the default limit and with --all.
+bench-view: $(AS2)/.installed browser-deps
+	$(AS2)/bin/python -m benchmarks.view_page

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.launches import (
+    LATE_IMPORT_APP,
     MCP_AGENT_APP,
     PARENT_APP,
     Launches,
@@ -49,6 +50,7 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
         "processes",
         "processes-console",
         "mcp-agent",
+        "late-import",
     )
     directories = {name: tmp_path_factory.mktemp(name) for name in names}
     http, grpc = HttpReceiver(), GrpcReceiver()
@@ -111,6 +113,12 @@ def _start_all(
         "mcp-agent",
         otelscope_command("run", "--", sys.executable, MCP_AGENT_APP),
         directories["mcp-agent"],
+        env,
+    )
+    launches.start(
+        "late-import",
+        otelscope_command("run", "--", sys.executable, LATE_IMPORT_APP),
+        directories["late-import"],
         env,
     )
     launches.start(

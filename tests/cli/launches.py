@@ -20,6 +20,8 @@ PARENT_APP = APPS / "parent_app.py"
 # An agent whose tool is served by APPS / "mcp_weather_app.py", which it starts
 # over stdio.
 MCP_AGENT_APP = APPS / "mcp_agent_app.py"
+# Imports AgentScope inside a function, after other work.
+LATE_IMPORT_APP = APPS / "late_import_app.py"
 # A traced program takes about 5 s of CPU (importing AgentScope); the bound
 # only stops a hung one, so it leaves room for a machine busy with other work
 # (the suite starts several of these programs at once).

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from otelscope.store import read_store, summarize_traces
+from tests.cli.launches import clean_environment, otelscope
 from tests.cli.receivers import spans_of
 
 
@@ -51,3 +54,36 @@ def test_demo_with_otlp_only_draws_from_its_own_copy_and_exports_everything(laun
     assert {span.trace_id.hex() for span in received} == headers
     html = (directory / "otelscope-demo.html").read_text(encoding="utf-8")
     assert all(trace_id in html for trace_id in headers)
+
+
+INSTALL = 'pip install "otelscope[agentscope1]" (AgentScope 1.x) or "otelscope[agentscope2]" (2.x)'
+
+
+def demo_with_agentscope_stub(directory: Path, stub_source: str):
+    """``otelscope demo`` where ``import agentscope`` runs ``stub_source`` instead."""
+    stub = directory / "stub"
+    stub.mkdir()
+    (stub / "agentscope.py").write_text(stub_source)
+    return otelscope("demo", cwd=directory, env=clean_environment(PYTHONPATH=str(stub)))
+
+
+def test_demo_without_agentscope_names_the_extras_to_install(tmp_path: Path) -> None:
+    # What Python raises when no AgentScope is installed.
+    missing = "raise ModuleNotFoundError(\"No module named 'agentscope'\", name='agentscope')\n"
+    result = demo_with_agentscope_stub(tmp_path, missing)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"otelscope: error: the demo needs AgentScope, which is not installed: {INSTALL}\n"
+    )
+    assert not (tmp_path / ".otelscope").exists()
+
+
+def test_demo_with_an_agentscope_that_fails_to_import_says_why(tmp_path: Path) -> None:
+    # AgentScope 1.x beside mcp 2.x fails so.
+    broken = "raise ImportError(\"cannot import name 'Tool' from 'mcp'\")\n"
+    result = demo_with_agentscope_stub(tmp_path, broken)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "otelscope: error: AgentScope is installed but cannot be imported "
+        f"(cannot import name 'Tool' from 'mcp'): {INSTALL}\n"
+    )

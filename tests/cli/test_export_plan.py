@@ -92,3 +92,18 @@ def test_settings_otelscope_cannot_honour_are_errors(env: dict[str, str], messag
     with pytest.raises(ConfigError) as raised:
         plan_from_env(env, STORE)
     assert str(raised.value) == message
+
+
+def test_the_run_finds_the_store_where_the_store_says_it_is(monkeypatch, tmp_path: Path) -> None:
+    """``otelscope run`` reads the store's location without importing the store."""
+    from otelscope.cli import export_plan
+    from otelscope.store import location
+
+    assert export_plan.STORE_DIR_ENV == location.STORE_DIR_ENV
+    monkeypatch.chdir(tmp_path)
+    for value in (None, "", "  ", "~/traces", "relative/store", "/abs/store"):
+        if value is None:
+            monkeypatch.delenv(location.STORE_DIR_ENV, raising=False)
+        else:
+            monkeypatch.setenv(location.STORE_DIR_ENV, value)
+        assert export_plan.default_store_dir() == location.default_store_dir(), value

@@ -19,13 +19,19 @@ SERVED = """\
 │           └── look up weather  <d>  [service=mcp_weather_app]
 """
 # AgentScope 1.x with mcp 1.x: the agent's spans, and the server's under the tool.
-TREE_V1 = """\
-invoke_agent Forecaster  <d>  [service=mcp_agent_app, model=weather-model, in=20, out=10]
-├── react step  <d>  [service=mcp_agent_app, round=1, finish=tool_calls, in=10, out=5]
-│   ├── chat weather-model  <d>  [service=mcp_agent_app, in=10, out=5]
-{served}└── react step  <d>  [service=mcp_agent_app, round=2, finish=stop, in=10, out=5]
-    └── chat weather-model  <d>  [service=mcp_agent_app, in=10, out=5]
+AGENT_LINE = (
+    "invoke_agent Forecaster  <d>  "
+    "[service=mcp_agent_app, model=weather-model, in=20, out=10, cost=unknown]\n"
+)
+TREE_V1 = (
+    AGENT_LINE
+    + """\
+├── react step #1  <d>  [service=mcp_agent_app, finish=tool_calls, in=10, out=5]
+│   ├── chat weather-model  <d>  [service=mcp_agent_app, in=10, out=5, cost=unknown]
+{served}└── react step #2  <d>  [service=mcp_agent_app, finish=stop, in=10, out=5]
+    └── chat weather-model  <d>  [service=mcp_agent_app, in=10, out=5, cost=unknown]
 """
+)
 # AgentScope 2.x lists the server's tools at every step; mcp 2.x makes a client
 # span of each listing itself (`MCP send tools/list`), which the server's
 # span of it joins.
@@ -40,17 +46,17 @@ def listing(indent: str, more: str) -> str:
 
 
 TREE_V2 = (
-    "invoke_agent Forecaster  <d>  [service=mcp_agent_app, model=weather-model, in=20, out=10]\n"
+    AGENT_LINE
     + listing("├", "│")
     + listing("├", "│")
-    + "├── react step  <d>  [service=mcp_agent_app, round=1, finish=tool_calls, in=10, out=5]\n"
+    + "├── react step #1  <d>  [service=mcp_agent_app, finish=tool_calls, in=10, out=5]\n"
     + listing("│   ├", "│   │")
-    + "│   ├── chat weather-model  <d>  [service=mcp_agent_app, in=10, out=5]\n"
+    + "│   ├── chat weather-model  <d>  [service=mcp_agent_app, in=10, out=5, cost=unknown]\n"
     + "{served}"
     + listing("├", "│") * 3
-    + "└── react step  <d>  [service=mcp_agent_app, round=2, finish=stop, in=10, out=5]\n"
+    + "└── react step #2  <d>  [service=mcp_agent_app, finish=stop, in=10, out=5]\n"
     + listing("    ├", "    │")
-    + "    └── chat weather-model  <d>  [service=mcp_agent_app, in=10, out=5]\n"
+    + "    └── chat weather-model  <d>  [service=mcp_agent_app, in=10, out=5, cost=unknown]\n"
 )
 V2_TOOL_LISTING = listing("│       ├", "│       │")
 
@@ -83,6 +89,8 @@ def test_the_agent_and_its_mcp_server_write_one_trace_across_two_services(launch
     assert shown.returncode == 0, shown.stderr
     header, _, tree = shown.stdout.partition("\n")
     assert re.fullmatch(
-        rf"trace {call.trace_id}  \S+ \S+ UTC  services=mcp_agent_app, mcp_weather_app", header
+        rf"trace {call.trace_id}  \S+ \S+ UTC  services=mcp_agent_app, mcp_weather_app"
+        "  cost=unknown",
+        header,
     )
     assert durations_hidden(tree) == expected_tree()

@@ -1,4 +1,4 @@
-"""The SDK pipeline: a destination that refuses spans is reported in words."""
+"""The SDK pipeline: what each destination took or refused, heard as it happens."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 from otelscope.cli.export_plan import ExportPlan, OtlpTarget
 from otelscope.cli.pipeline import build_pipeline
-from otelscope.cli.span_counts import CountingSpanProcessor, SpanCounts
+from otelscope.cli.run_report import OTLP, STORE, Delivery, SpanCounts
+from otelscope.cli.span_counts import CountingSpanProcessor
 
 
 def closed_port() -> int:
@@ -23,7 +24,8 @@ def test_a_refusing_endpoint_is_one_sentence_and_spans_are_still_counted(monkeyp
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "1")
     plan = ExportPlan(None, OtlpTarget("http/protobuf", endpoint), False, None, False)
     counter = CountingSpanProcessor()
-    pipeline = build_pipeline(plan, "refused", [counter])
+    heard: list[Delivery] = []
+    pipeline = build_pipeline(plan, "refused", [counter], listener=heard.append)
     tracer = pipeline.tracer_provider.get_tracer("tests")
     with (
         tracer.start_as_current_span(
@@ -41,6 +43,7 @@ def test_a_refusing_endpoint_is_one_sentence_and_spans_are_still_counted(monkeyp
         pass
     assert pipeline.shutdown() == [f"could not export 2 spans to {endpoint} (OTLP http/protobuf)"]
     trace_id = f"{agent.get_span_context().trace_id:032x}"
+    assert heard == [Delivery(OTLP, f"{endpoint} (OTLP http/protobuf)", failed=2)]
     assert counter.snapshot() == SpanCounts(
         trace_ids={trace_id},
         spans=2,
@@ -57,10 +60,20 @@ def test_the_local_store_and_the_service_name(tmp_path: Path, monkeypatch) -> No
     from otelscope.store import read_store
 
     plan = ExportPlan(tmp_path, None, False, None, False)
-    pipeline = build_pipeline(plan, "fallback-name")
-    pipeline.tracer_provider.get_tracer("tests").start_span("work").end()
+    heard: list[Delivery] = []
+    pipeline = build_pipeline(plan, "fallback-name", listener=heard.append)
+    tracer = pipeline.tracer_provider.get_tracer("tests")
+    with tracer.start_as_current_span("work") as work:
+        tracer.start_span("part").end()
+        pipeline.tracer_provider.force_flush()
+    # Each export is heard as it happens; a trace is named in its first only.
     assert pipeline.shutdown() == []
-    [span] = read_store(tmp_path).spans
+    trace_id = f"{work.get_span_context().trace_id:032x}"
+    assert heard == [
+        Delivery(STORE, str(tmp_path), exported=1, trace_ids={trace_id}),
+        Delivery(STORE, str(tmp_path), exported=1),
+    ]
+    [span] = [span for span in read_store(tmp_path).spans if span.name == "work"]
     assert (span.name, span.resource["service.name"]) == ("work", "fallback-name")
     assert span.resource["deployment.environment"] == "test"
     monkeypatch.setenv("OTEL_SERVICE_NAME", "chosen")

@@ -67,7 +67,7 @@ def test_a_program_that_raises_keeps_its_traceback_status_and_spans(launched) ->
     # AgentScope 2.x logs a warning of its own before the traceback.
     assert "Traceback (most recent call last):\n" in traceback
     assert after == summary(
-        "1 trace, 1 agent call, 1 model call, 0 tokens in / 0 out, 3 errors",
+        "1 trace, 1 agent call, 1 model call, 0 tokens in / 0 out, 1 error (1 failed model call)",
         store,
         " --store custom-store",
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 from otelscope.cli import terminal
 from otelscope.store import SpanRecord
@@ -159,3 +160,278 @@ def test_a_single_service_is_named_once_in_the_header() -> None:
         "├── execute_tool add  15.0 ms\n"
         "└── chat m  8.0 ms"
     )
+
+
+def content(**attributes: object) -> dict:
+    """Content attributes as the recorder writes them: JSON strings, except
+    a text value (a tool's result), which is recorded as it is."""
+    return {
+        key: value if isinstance(value, str) else json.dumps(value)
+        for key, value in attributes.items()
+    }
+
+
+def text_part(text: str) -> dict:
+    return {"type": "text", "content": text}
+
+
+SYSTEM = "gen_ai.system_instructions"
+TOOLS = "gen_ai.tool.definitions"
+INPUT = "gen_ai.input.messages"
+OUTPUT = "gen_ai.output.messages"
+ARGUMENTS = "gen_ai.tool.call.arguments"
+RESULT = "gen_ai.tool.call.result"
+USER = {"role": "user", "parts": [text_part("Weather in Paris?")]}
+
+# One ReAct round of an agent call, captured with content.
+WITH_CONTENT = [
+    record(
+        "01",
+        None,
+        "invoke_agent Friday",
+        0,
+        50,
+        attributes=content(
+            **{
+                INPUT: [USER],
+                OUTPUT: [
+                    {
+                        "role": "assistant",
+                        "parts": [text_part("It is sunny in Paris.")],
+                        "finish_reason": "stop",
+                    }
+                ],
+            }
+        ),
+    ),
+    record(
+        "02",
+        "01",
+        "react step",
+        1,
+        40,
+        attributes={"gen_ai.react.round": 1, "gen_ai.react.finish_reason": "tool_calls"},
+    ),
+    record(
+        "03",
+        "02",
+        "chat gpt-4o",
+        2,
+        12,
+        attributes={
+            "gen_ai.request.model": "gpt-4o",
+            **content(
+                **{
+                    SYSTEM: [text_part("You answer weather questions.")],
+                    TOOLS: [
+                        {
+                            "type": "function",
+                            "name": "get_weather",
+                            "description": "The weather of a city.",
+                            "parameters": {"type": "object", "properties": {"city": {}}},
+                        }
+                    ],
+                    INPUT: [USER],
+                    OUTPUT: [
+                        {
+                            "role": "assistant",
+                            "parts": [
+                                {"type": "reasoning", "content": "The user wants Paris."},
+                                {
+                                    "type": "tool_call",
+                                    "id": "call_1",
+                                    "name": "get_weather",
+                                    "arguments": {"city": "Paris"},
+                                },
+                            ],
+                        }
+                    ],
+                }
+            ),
+        },
+    ),
+    record(
+        "04",
+        "02",
+        "execute_tool get_weather",
+        13,
+        38,
+        attributes=content(**{ARGUMENTS: {"city": "Paris"}, RESULT: "Sunny in Paris"}),
+    ),
+]
+HEADER = f"trace {'ab' * 16}  2025-01-02 03:04:05.000 UTC"
+
+
+def test_content_is_printed_under_each_span_on_the_tree_s_guides() -> None:
+    assert render_tree(WITH_CONTENT, content=True, width=80).splitlines() == [
+        HEADER,
+        "invoke_agent Friday  50.0 ms",
+        "│  input:",
+        "│    user: Weather in Paris?",
+        "│  output:",
+        "│    assistant: It is sunny in Paris.",
+        "└── react step #1  39.0 ms  [finish=tool_calls]",
+        "    ├── chat gpt-4o  10.0 ms",
+        "    │      system: You answer weather questions.",
+        "    │      tools: get_weather(city): The weather of a city.",
+        "    │      input:",
+        "    │        user: Weather in Paris?",
+        "    │      output:",
+        "    │        assistant:",
+        "    │          reasoning: The user wants Paris.",
+        '    │          tool_call get_weather (call_1): {"city": "Paris"}',
+        "    └── execute_tool get_weather  25.0 ms",
+        '           arguments: {"city": "Paris"}',
+        "           result: Sunny in Paris",
+    ]
+
+
+def test_without_the_content_option_only_the_spans_are_printed() -> None:
+    assert render_tree(WITH_CONTENT).splitlines() == [
+        HEADER,
+        "invoke_agent Friday  50.0 ms",
+        "└── react step #1  39.0 ms  [finish=tool_calls]",
+        "    ├── chat gpt-4o  10.0 ms",
+        "    └── execute_tool get_weather  25.0 ms",
+    ]
+
+
+def agent_with(**attributes: object) -> list[SpanRecord]:
+    return [record("01", None, "invoke_agent A", 0, 1, attributes=attributes)]
+
+
+def test_long_values_are_wrapped_at_spaces_and_cut_with_a_marker() -> None:
+    # 40 words of 9 characters with their space: the first line has 39
+    # columns after "user: ", each continuation line 41, so each holds 4
+    # words; 8 lines show 32 words and leave 8 (72 characters).
+    message = {"role": "user", "parts": [text_part("wordword " * 40)]}
+    spans = agent_with(**content(**{INPUT: [message]}))
+    assert render_tree(spans, content=True, width=50).splitlines() == [
+        HEADER,
+        "invoke_agent A  1.0 ms",
+        "   input:",
+        "     user: wordword wordword wordword wordword",
+        *["         wordword wordword wordword wordword"] * 7,
+        "         … [72 more characters]",
+    ]
+
+
+def test_newlines_in_a_value_start_new_lines_and_a_word_too_long_is_split() -> None:
+    spans = agent_with(**{RESULT: "first line\nsecond line\n" + "x" * 60})
+    assert render_tree(spans, content=True, width=50).splitlines()[2:] == [
+        "   result: first line",
+        "     second line",
+        "     " + "x" * 45,
+        "     " + "x" * 15,
+    ]
+
+
+def test_deep_content_keeps_a_readable_width_past_the_terminal_s_edge() -> None:
+    spans = agent_with(**{RESULT: "x" * 45})
+    # 20 columns leave 17 beside the guide; content takes 40 all the same.
+    assert render_tree(spans, content=True, width=20).splitlines()[2:] == [
+        "   result: " + "x" * 32,
+        "     " + "x" * 13,
+    ]
+
+
+def test_the_width_is_the_terminal_s_by_default(monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "44")
+    spans = agent_with(**{RESULT: "one two three four five six seven eight nine ten"})
+    assert render_tree(spans, content=True).splitlines()[2:] == [
+        "   result: one two three four five six seven",
+        "     eight nine ten",
+    ]
+
+
+def test_values_of_another_shape_are_shown_as_they_are() -> None:
+    cut = '[{"role": "user", "parts": [{"type": "text", "content": "Hel...[truncated 9 characters]'
+    spans = agent_with(
+        **{
+            INPUT: cut,
+            OUTPUT: json.dumps({"role": "assistant"}),
+            SYSTEM: "not json",
+            TOOLS: json.dumps(["lookup", {"function": {"name": "add"}}]),
+            ARGUMENTS: "[1, 2]",
+            RESULT: ["a", "b"],
+        }
+    )
+    assert render_tree(spans, content=True, width=100).splitlines()[2:] == [
+        "   system: not json",
+        "   tools:",
+        '     "lookup"',
+        "     add()",
+        "   input: " + cut,
+        '   output: {"role": "assistant"}',
+        "   arguments: [1, 2]",
+        '   result: ["a", "b"]',
+    ]
+
+
+def test_messages_and_parts_of_any_shape_are_laid_out_one_by_one() -> None:
+    messages = [
+        {"role": "user", "name": "ana", "parts": []},
+        "a bare string",
+        {"parts": [text_part("")]},
+        {
+            "role": "assistant",
+            "parts": [
+                {"type": "uri", "modality": "image", "uri": "https://example.com/a.png"},
+                {"type": "blob", "modality": "image", "mime_type": "image/png", "content": "AAAA"},
+                {"type": "file", "file_id": "f-1"},
+                {"type": "tool_call", "name": "now"},
+                {"content": "no type"},
+                7,
+            ],
+        },
+        {"role": "tool", "parts": [{"type": "tool_call_response", "response": {"temp": 21}}]},
+    ]
+    spans = agent_with(**content(**{INPUT: messages, OUTPUT: []}))
+    assert render_tree(spans, content=True, width=100).splitlines()[2:] == [
+        "   input:",
+        "     user (ana):",
+        "       (no parts)",
+        '     "a bare string"',
+        "     (no role): (empty)",
+        "     assistant:",
+        "       uri (image): https://example.com/a.png",
+        "       blob (image, image/png): [4 characters of data]",
+        '       file: {"file_id": "f-1"}',
+        "       tool_call now",
+        '       {"content": "no type"}',
+        "       7",
+        '     tool: tool_call_response: {"temp": 21}',
+        "   output: (none)",
+    ]
+
+
+def test_control_characters_in_content_are_printed_escaped() -> None:
+    hostile = "\x1b[2J\x1b]0;title\x07red\tand\u202eevil\r\nnext"
+    spans = agent_with(**{RESULT: hostile})
+    assert render_tree(spans, content=True, width=100).splitlines()[2:] == [
+        "   result: \\x1b[2J\\x1b]0;title\\x07red    and\\u202eevil",
+        "     next",
+    ]
+
+
+def test_colour_dims_content_titles_and_marks_roles_bold() -> None:
+    spans = agent_with(**content(**{INPUT: [USER], RESULT: "ok"}))
+    assert render_tree(spans, content=True, color=True, width=80).splitlines()[2:] == [
+        "   \x1b[2minput:\x1b[0m",
+        "     \x1b[1muser:\x1b[0m Weather in Paris?",
+        "   \x1b[2mresult:\x1b[0m ok",
+    ]
+
+
+def test_empty_lists_say_none_and_a_message_without_parts_keeps_its_role() -> None:
+    spans = agent_with(
+        **content(**{SYSTEM: [], INPUT: [{"role": "user", "parts": []}], OUTPUT: [], TOOLS: []})
+    )
+    assert render_tree(spans, content=True, width=80).splitlines()[2:] == [
+        "   system: (none)",
+        "   tools: (none)",
+        "   input:",
+        "     user:",
+        "       (no parts)",
+        "   output: (none)",
+    ]

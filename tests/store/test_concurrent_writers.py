@@ -6,7 +6,14 @@ import multiprocessing
 import time
 from pathlib import Path
 
-from otelscope.store import read_store, root_span, spans_of_trace
+from otelscope.store import (
+    list_traces,
+    read_store,
+    read_trace,
+    root_span,
+    spans_of_trace,
+    summarize_traces,
+)
 from otelscope.store.otlp_json import encode_line
 from tests.store import writer_process
 
@@ -66,6 +73,20 @@ def assert_consistent_snapshot(store: Path) -> None:
     span_ids = [record.span_id for record in contents.spans]
     assert len(span_ids) == len(set(span_ids))
     assert len(span_ids) % SPANS_PER_EXPORT == 0
+    # Readers catch the index up while the writers keep it: whole traces only.
+    listing = list_traces(store, WRITERS * EXPORTS)
+    assert listing.problems == []
+    assert all(summary.span_count == SPANS_PER_EXPORT for summary in listing.summaries)
+
+
+def assert_index_agrees(store: Path) -> None:
+    """The index answers what a full read of the lines answers."""
+    spans = read_store(store).spans
+    listing = list_traces(store, WRITERS * EXPORTS)
+    assert listing.summaries == summarize_traces(spans)
+    for summary in listing.summaries[:: EXPORTS // 3]:
+        expected = spans_of_trace(spans, summary.trace_id)
+        assert read_trace(store, summary.trace_id).spans == expected
 
 
 def expected_span_ids() -> list[str]:
@@ -106,6 +127,9 @@ def test_lines_from_concurrent_processes_never_interleave(tmp_path: Path):
     assert {len(line) + 1 for line in lines} == {line_length()}
     assert read_store(tmp_path).files == [active]
     assert_every_span_once_in_each_writers_order(tmp_path)
+    # With no reader meanwhile, the writers indexed every line themselves.
+    assert list_traces(tmp_path, 1).counts.lines_decoded == 0
+    assert_index_agrees(tmp_path)
 
 
 def test_rotation_under_concurrent_writers_loses_no_span(tmp_path: Path):
@@ -125,6 +149,7 @@ def test_rotation_under_concurrent_writers_loses_no_span(tmp_path: Path):
         rest * length
     ]
     assert_every_span_once_in_each_writers_order(tmp_path)
+    assert_index_agrees(tmp_path)
 
 
 def test_processes_sharing_traces_keep_their_own_resources(tmp_path: Path):
@@ -143,3 +168,6 @@ def test_processes_sharing_traces_keep_their_own_resources(tmp_path: Path):
         ids = {span.span_id for span in members}
         assert [span.name for span in members if span.parent_span_id not in ids] == ["writer 0"]
         assert root_span(members).name == "writer 0"
+    assert_index_agrees(tmp_path)
+    [summary] = [s for s in list_traces(tmp_path, EXPORTS).summaries if s.trace_id == f"{1:032x}"]
+    assert (summary.root_name, summary.services) == ("writer 0", tuple(services))

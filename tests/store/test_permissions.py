@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from opentelemetry.sdk.trace.export import SpanExportResult
 
-from otelscope.store import LocalStoreSpanExporter, read_store
+from otelscope.store import LocalStoreSpanExporter, list_traces, read_store
+from otelscope.store.index_db import INDEX_FILE_NAME as INDEX
 from otelscope.store.otlp_json import encode_line
 from tests.store.test_exporter import ROTATED_NAME, batch
 
@@ -22,6 +23,8 @@ OWNER_ONLY_FILE = 0o600
 
 # No mask, the common one, the strictest, and masks that take the owner's own
 # bits (the store must still be usable by its owner afterwards).
+STORE_FILES = ("traces.jsonl", "traces.lock", INDEX)
+
 UMASKS = [0o000, 0o022, 0o077, 0o277, 0o777]
 
 
@@ -51,10 +54,13 @@ def test_a_new_store_is_owner_only(tmp_path: Path, umask: int) -> None:
 
     # The parent it needed is new too: it is made the same way.
     assert (mode_of(store.parent), mode_of(store)) == (OWNER_ONLY_DIRECTORY,) * 2
-    assert sorted(path.name for path in store.iterdir()) == ["traces.jsonl", "traces.lock"]
+    # The index's write-ahead log and shared memory exist while a writer has it open.
     assert {path.name: mode_of(path) for path in store.iterdir()} == {
-        "traces.jsonl": OWNER_ONLY_FILE,
-        "traces.lock": OWNER_ONLY_FILE,
+        name: OWNER_ONLY_FILE for name in (*STORE_FILES, f"{INDEX}-wal", f"{INDEX}-shm")
+    }
+    exporter.shutdown()
+    assert {path.name: mode_of(path) for path in store.iterdir()} == {
+        name: OWNER_ONLY_FILE for name in STORE_FILES
     }
     # Still readable by its owner, whatever the mask took away.
     assert [record.name for record in read_store(store).spans] == ["step 01", "step 02"]
@@ -83,10 +89,17 @@ def test_an_existing_directory_keeps_its_mode(tmp_path: Path, umask: int) -> Non
     export_ok(LocalStoreSpanExporter(store), 1)
 
     assert mode_of(store) == 0o755
-    assert {path.name: mode_of(path) for path in store.iterdir()} == {
-        "traces.jsonl": OWNER_ONLY_FILE,
-        "traces.lock": OWNER_ONLY_FILE,
+    assert {path.name: mode_of(path) for path in store.iterdir() if path.name in STORE_FILES} == {
+        name: OWNER_ONLY_FILE for name in STORE_FILES
     }
+
+
+def test_an_index_made_by_a_reader_is_owner_only(tmp_path: Path, umask: int) -> None:
+    (tmp_path / "traces.jsonl").write_bytes(encode_line(batch(1)))
+
+    assert list_traces(tmp_path, 10).total == 1
+
+    assert mode_of(tmp_path / INDEX) == OWNER_ONLY_FILE
 
 
 def test_an_existing_data_file_keeps_its_mode(tmp_path: Path) -> None:

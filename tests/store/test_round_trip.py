@@ -110,7 +110,11 @@ def test_spans_round_trip_exactly_through_the_store(tmp_path: Path):
     assert contents.problems == []
     assert contents.files == [store / "traces.jsonl"]
     assert contents.spans == EXPECTED_IN_FILE_ORDER
-    assert sorted(path.name for path in store.iterdir()) == ["traces.jsonl", "traces.lock"]
+    assert sorted(path.name for path in store.iterdir()) == [
+        "traces.index.sqlite",
+        "traces.jsonl",
+        "traces.lock",
+    ]
 
 
 def test_each_export_is_one_line_of_one_request(tmp_path: Path):

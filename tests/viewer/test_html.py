@@ -18,6 +18,7 @@ from tests.viewer.traces import (
     FAILED_TOOL_ID,
     HOSTILE,
     HOSTILE_ESCAPED,
+    HOSTILE_MESSAGE,
     OLDER_TRACE_ID,
     SERVED_TRACE_ID,
     TRACE_ID,
@@ -91,6 +92,69 @@ def test_rows_are_in_tree_order_with_depths_and_offsets_on_the_trace_axis():
     ]
     assert trace["durationNano"] == 46_300_000
     assert trace["startText"] == "2025-11-28 08:00:00.000000000 UTC"
+
+
+def test_react_steps_are_named_with_their_round():
+    page = render_waterfall_html(agent_trace(), title="run")
+
+    assert [row["label"] for row in _rows(page)] == [
+        "invoke_agent Friday",
+        "react step #1",
+        "chat scripted-model",
+        "execute_tool get_weather",
+        "react step #2",
+        "chat scripted-model",
+        "execute_tool get_weather",
+        "execute_tool clock",
+    ]
+    # The record keeps the name it was given.
+    assert _rows(page)[1]["span"]["name"] == "react step"
+
+
+def _text_part(text: str, kind: str = "text", label: str = "") -> dict:
+    return {"kind": kind, "label": label, "text": text}
+
+
+def test_captured_content_is_laid_out_as_messages_and_parts():
+    page = render_waterfall_html(agent_trace(), title="run")
+
+    assert _row(page, CHAT_1_ID)["content"] == [
+        {
+            "key": "gen_ai.system_instructions",
+            "title": "system",
+            "messages": [{"role": None, "parts": [_text_part("Be brief.")]}],
+        },
+        {
+            "key": "gen_ai.input.messages",
+            "title": "input",
+            "messages": [{"role": "user", "parts": [_text_part(HOSTILE_MESSAGE)]}],
+        },
+        {
+            "key": "gen_ai.output.messages",
+            "title": "output",
+            "messages": [
+                {
+                    "role": "assistant",
+                    "parts": [
+                        _text_part("Checking."),
+                        # Structured values are pretty-printed for the panel.
+                        _text_part(
+                            '{\n  "city": "Paris"\n}', "tool_call", "tool_call get_weather (call_1)"
+                        ),
+                    ],
+                }
+            ],
+        },
+    ]
+    # Arguments that are not JSON are text, shown as recorded.
+    assert _row(page, FAILED_TOOL_ID)["content"] == [
+        {
+            "key": "gen_ai.tool.call.arguments",
+            "title": "arguments",
+            "messages": [{"role": None, "parts": [_text_part(HOSTILE)]}],
+        }
+    ]
+    assert _row(page, AGENT_ID)["content"] == []
 
 
 def test_trace_summary_and_row_labels():
@@ -239,6 +303,17 @@ def test_hostile_values_are_inert_text():
         HOSTILE
     )
     assert _payload(page)["title"] == HOSTILE
+
+
+def test_a_script_in_a_message_is_escaped_data():
+    page = render_waterfall_html(agent_trace(), title="run")
+    data = _data_text(page)
+
+    assert HOSTILE_MESSAGE not in page
+    assert "<script>alert" not in page
+    # Once in the attribute as recorded, once laid out.
+    assert data.count("\\u003cscript\\u003ealert('message')\\u003c/script\\u003e") == 2
+    assert page.count("<script") == 2
 
 
 def test_ampersands_are_escaped_in_the_data():

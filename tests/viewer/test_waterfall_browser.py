@@ -27,6 +27,7 @@ from tests.viewer.traces import (
     CHAT_1_ID,
     FAILED_TOOL_ID,
     HOSTILE,
+    HOSTILE_MESSAGE,
     INSTANT_TOOL_ID,
     OLDER_TRACE_ID,
     SERVED_TRACE_ID,
@@ -129,6 +130,30 @@ def _attribute_shown(page, key: str) -> str:
     return page.find_element(By.CSS_SELECTOR, selector).text
 
 
+# The details panel's Content section as data: each block's key and title,
+# each message's role and each part's kind, label and text, as drawn.
+CONTENT_SHOWN = """
+return Array.from(document.querySelectorAll('#details .content-block')).map(function (block) {
+  return {
+    key: block.dataset.key,
+    title: block.querySelector('.content-title').textContent,
+    messages: Array.from(block.querySelectorAll('.message')).map(function (message) {
+      var role = message.querySelector('.message-role');
+      return {
+        role: role ? role.textContent : null,
+        parts: Array.from(message.querySelectorAll('.part')).map(function (part) {
+          var label = part.querySelector('.part-label');
+          var text = part.querySelector('.part-text');
+          return [part.dataset.kind, label ? label.textContent : null,
+                  text ? text.textContent : null];
+        })
+      };
+    })
+  };
+});
+"""
+
+
 def test_a_screenshot_of_the_page_is_saved(page):
     png = _artifact("waterfall.png")
     png.unlink(missing_ok=True)
@@ -217,11 +242,91 @@ def test_clicking_the_chat_bar_shows_its_attributes(page):
     assert not details.is_displayed()
 
 
+def test_react_steps_show_their_round(page):
+    names = [
+        row.find_element(By.CLASS_NAME, "span-name").text
+        for row in page.find_elements(By.CSS_SELECTOR, f'section[data-trace-id="{TRACE_ID}"] .row')
+    ]
+    assert names[1] == "react step #1"
+    assert names[4] == "react step #2"
+    step = page.find_element(By.CSS_SELECTOR, '.row[data-span-id="b000000000000002"]')
+    _open_details(page, step)
+    assert page.find_element(By.CLASS_NAME, "details-name").text == "react step #2"
+
+
+def test_the_details_panel_lays_out_captured_messages(page):
+    _open_details(page, page.find_element(By.CSS_SELECTOR, f'.bar[data-span-id="{CHAT_1_ID}"]'))
+    page.save_screenshot(str(_artifact("waterfall-content.png")))
+
+    assert page.execute_script(CONTENT_SHOWN) == [
+        {
+            "key": "gen_ai.system_instructions",
+            "title": "system",
+            "messages": [{"role": None, "parts": [["text", None, "Be brief."]]}],
+        },
+        {
+            "key": "gen_ai.input.messages",
+            "title": "input",
+            "messages": [{"role": "user", "parts": [["text", None, HOSTILE_MESSAGE]]}],
+        },
+        {
+            "key": "gen_ai.output.messages",
+            "title": "output",
+            "messages": [
+                {
+                    "role": "assistant",
+                    "parts": [
+                        ["text", None, "Checking."],
+                        [
+                            "tool_call",
+                            "tool_call get_weather (call_1)",
+                            '{\n  "city": "Paris"\n}',
+                        ],
+                    ],
+                }
+            ],
+        },
+    ]
+    # Laid out above, so not repeated as one long string among the attributes.
+    keys = page.execute_script(
+        "return Array.from(document.querySelectorAll('#details .attributes .kv-item'))"
+        ".map(function (item) { return item.dataset.key; });"
+    )
+    assert not [key for key in keys if key.endswith(("messages", "instructions"))]
+    assert "gen_ai.request.model" in keys
+    # The JSON as recorded is one click away.
+    toggle = page.find_element(
+        By.CSS_SELECTOR, '.content-block[data-key="gen_ai.system_instructions"] summary'
+    )
+    toggle.click()
+    recorded = page.find_element(
+        By.CSS_SELECTOR, '.content-block[data-key="gen_ai.system_instructions"] .recorded-text'
+    )
+    assert recorded.text == '[{"type": "text", "content": "Be brief."}]'
+
+
+def test_a_script_in_a_message_is_shown_as_text_and_runs_nothing(page):
+    _open_details(page, page.find_element(By.CSS_SELECTOR, f'.bar[data-span-id="{CHAT_1_ID}"]'))
+    text = page.find_element(
+        By.CSS_SELECTOR, '.content-block[data-key="gen_ai.input.messages"] .part-text'
+    )
+
+    assert text.text == HOSTILE_MESSAGE
+    assert text.find_elements(By.XPATH, "./*") == []
+    assert page.execute_script("return document.querySelectorAll('script').length") == 2
+    assert page.execute_script("return document.querySelectorAll('img').length") == 0
+    assert page.execute_script("return window.__alerts") == []
+    assert [entry for entry in page.get_log("browser") if entry["level"] == "SEVERE"] == []
+
+
 def test_the_hostile_value_is_shown_as_text_and_runs_nothing(page):
     row = page.find_element(By.CSS_SELECTOR, f'.row[data-span-id="{FAILED_TOOL_ID}"] .span-name')
     _open_details(page, row)
+    arguments = page.find_element(
+        By.CSS_SELECTOR, '.content-block[data-key="gen_ai.tool.call.arguments"] .part-text'
+    )
 
-    assert _attribute_shown(page, "gen_ai.tool.call.arguments") == HOSTILE
+    assert arguments.text == HOSTILE
     assert page.find_element(By.ID, "page-title").text == HOSTILE
     assert page.title == HOSTILE
     assert page.execute_script("return document.querySelectorAll('img').length") == 0

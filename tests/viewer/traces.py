@@ -2,7 +2,7 @@
 
 invoke_agent Friday                0.0 - 46.3 ms
   react step (round 1)             1.0 - 17.0 ms
-    chat scripted-model            1.5 -  9.4 ms  24 in / 8 out tokens
+    chat scripted-model            1.5 -  9.4 ms  24 in / 8 out tokens, content captured
     execute_tool get_weather      10.0 - 15.8 ms  ERROR ValueError (hostile arguments)
   react step (round 2)            17.5 - 45.0 ms
     chat scripted-model           18.0 - 30.1 ms  144 in / 12 out tokens
@@ -13,6 +13,7 @@ invoke_agent Friday                0.0 - 46.3 ms
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from otelscope.store.records import AttributeValue, EventRecord, LinkRecord, SpanRecord
 
@@ -22,6 +23,8 @@ OLDER_TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 TRACE_START = 1_764_316_800_000_000_000
 HOSTILE = "</script><img src=x onerror=alert(1)>"
 HOSTILE_ESCAPED = "\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003e"
+# A user's message that tries to run script in the details panel.
+HOSTILE_MESSAGE = "<script>alert('message')</script><img src=x onerror=alert(2)>"
 
 AGENT_ID = "a000000000000001"
 ROUND_1_ID = "b000000000000001"
@@ -69,7 +72,39 @@ def _span(
     )
 
 
-def _chat(span_id: str, parent: str, times_ms: tuple[float, float], tokens: tuple[int, int]):
+# The first model call's captured content, as the recorder writes it.
+CHAT_1_CONTENT: dict[str, AttributeValue] = {
+    "gen_ai.system_instructions": json.dumps([{"type": "text", "content": "Be brief."}]),
+    "gen_ai.input.messages": json.dumps(
+        [{"role": "user", "parts": [{"type": "text", "content": HOSTILE_MESSAGE}]}]
+    ),
+    "gen_ai.output.messages": json.dumps(
+        [
+            {
+                "role": "assistant",
+                "parts": [
+                    {"type": "text", "content": "Checking."},
+                    {
+                        "type": "tool_call",
+                        "id": "call_1",
+                        "name": "get_weather",
+                        "arguments": {"city": "Paris"},
+                    },
+                ],
+                "finish_reason": "tool_call",
+            }
+        ]
+    ),
+}
+
+
+def _chat(
+    span_id: str,
+    parent: str,
+    times_ms: tuple[float, float],
+    tokens: tuple[int, int],
+    content: dict[str, AttributeValue] | None = None,
+):
     return _span(
         span_id,
         parent,
@@ -82,6 +117,7 @@ def _chat(span_id: str, parent: str, times_ms: tuple[float, float], tokens: tupl
             "gen_ai.usage.input_tokens": tokens[0],
             "gen_ai.usage.output_tokens": tokens[1],
             "gen_ai.response.finish_reasons": ["completed"],
+            **(content or {}),
         },
         kind="CLIENT",
     )
@@ -130,7 +166,7 @@ def agent_trace() -> list[SpanRecord]:
         links=(LinkRecord(OLDER_TRACE_ID, "e000000000000001", {"otelscope.link": "follow-up"}),),
     )
     return [
-        _chat(CHAT_1_ID, ROUND_1_ID, (1.5, 9.4), (24, 8)),
+        _chat(CHAT_1_ID, ROUND_1_ID, (1.5, 9.4), (24, 8), CHAT_1_CONTENT),
         _tool(
             FAILED_TOOL_ID,
             ROUND_1_ID,

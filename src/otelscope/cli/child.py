@@ -4,17 +4,22 @@
 first line, in the program and in every Python process it starts: it builds
 the SDK pipeline the environment asks for, under the process's own service
 name (``service_name``), makes it the global one (so the program's own spans
-join the same traces), instruments AgentScope and MCP servers (which then
-continue their client's trace), makes the MCP servers the
+join the same traces), arms the instrumentation of AgentScope and of MCP
+servers (which then continue their client's trace), makes the MCP servers the
 process starts over stdio part of the run (``mcp_stdio``), and at exit flushes
-everything and reports the counts to the parent through the file named in
-``OTELSCOPE_RUN_COUNTS_FILE``.
+everything. It reports to the parent through the file named in
+``OTELSCOPE_RUN_COUNTS_FILE`` (``run_report``): that it started, what each
+export delivered as it happens, and what it recorded at exit.
+
+Start-up stays cheap, as every Python process of the run pays it: nothing of
+AgentScope or of the instrumentation is imported here. Each is installed
+when the program first imports AgentScope or ``mcp``, however late (import
+hooks), and only the exporters the plan names are loaded.
 """
 
 from __future__ import annotations
 
 import atexit
-import importlib.util
 import os
 import signal
 import sys
@@ -22,15 +27,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 
-from opentelemetry import metrics, trace
+from opentelemetry import trace
 
-from otelscope.cli.export_plan import ConfigError, plan_from_env
+from otelscope.cli.export_plan import ConfigError, default_store_dir, plan_from_env
 from otelscope.cli.mcp_stdio import CONSOLE_TO_STDERR_ENV, carry_into_mcp_servers, run_variables
 from otelscope.cli.pipeline import Pipeline, build_pipeline
+from otelscope.cli.run_report import COUNTS_FILE_ENV, RunReporter
 from otelscope.cli.service_name import SERVICE_NAME_ENV, UNNAMED, program_name
-from otelscope.cli.span_counts import CountingSpanProcessor, append_counts
-
-COUNTS_FILE_ENV = "OTELSCOPE_RUN_COUNTS_FILE"
+from otelscope.cli.span_counts import CountingSpanProcessor
+from otelscope.core.patching import Patches, install_on_import
 
 _started = False
 
@@ -41,8 +46,6 @@ def start() -> None:
     if _started:
         return
     _started = True
-    from otelscope.store import default_store_dir
-
     try:
         plan = plan_from_env(os.environ, default_store_dir())
     except ConfigError as error:
@@ -53,18 +56,24 @@ def start() -> None:
     # The name a process it starts falls back on when its command names nothing.
     os.environ[SERVICE_NAME_ENV] = service
     console = sys.stderr if os.environ.get(CONSOLE_TO_STDERR_ENV) else None
-    pipeline = build_pipeline(plan, service, [counter], console=console)
+    counts_file = os.environ.get(COUNTS_FILE_ENV)
+    reporter = RunReporter(Path(counts_file)) if counts_file else None
+    listener = reporter.exported if reporter is not None else None
+    pipeline = build_pipeline(plan, service, [counter], console=console, listener=listener)
     trace.set_tracer_provider(pipeline.tracer_provider)
     if pipeline.meter_provider is not None:
+        from opentelemetry import metrics
+
         metrics.set_meter_provider(pipeline.meter_provider)
-    counts_file = os.environ.get(COUNTS_FILE_ENV)
-    atexit.register(_finish, pipeline, counter, Path(counts_file) if counts_file else None)
+    if reporter is not None:
+        reporter.started()
+    atexit.register(_finish, pipeline, counter, reporter)
     _exit_cleanly_on_sigterm()
     try:
         carry_into_mcp_servers(run_variables(os.environ))
     except Exception as error:  # this process stays traced either way
         print(f"otelscope: not tracing MCP stdio servers: {error!r}", file=sys.stderr)
-    _instrument_agentscope(pipeline)
+    _instrument_on_import(pipeline)
 
 
 def own_service_name(command: Sequence[str], environ: Mapping[str, str]) -> str:
@@ -73,29 +82,25 @@ def own_service_name(command: Sequence[str], environ: Mapping[str, str]) -> str:
     return program_name(command) or environ.get(SERVICE_NAME_ENV) or UNNAMED
 
 
-def _instrument_agentscope(pipeline: Pipeline) -> None:
-    # A Python process of the run that has no AgentScope (a helper script, pip)
-    # still gets a pipeline for its own spans, without an instrumentor error.
-    if importlib.util.find_spec("mcp") is not None:
-        # An MCP server the run starts continues its client's trace.
-        from otelscope import MCPServerInstrumentor
-
-        MCPServerInstrumentor().instrument(tracer_provider=pipeline.tracer_provider)
-    if importlib.util.find_spec("agentscope") is None:
-        return
-    from otelscope import AgentScopeInstrumentor
-
-    AgentScopeInstrumentor().instrument(
-        tracer_provider=pipeline.tracer_provider, meter_provider=pipeline.meter_provider
-    )
+def _instrument_on_import(pipeline: Pipeline) -> None:
+    """AgentScope, and MCP servers (which then continue their client's trace),
+    each instrumented when first imported: AgentScope takes a second or more
+    to import, and a process that never uses it (a helper script, pip, an MCP
+    server) must not pay for it here. Never undone: it lasts as long as the
+    process."""
+    installers = {
+        "agentscope": "otelscope.cli.agentscope_on_import",
+        "mcp": "otelscope.cli.mcp_server_on_import",
+    }
+    install_on_import(Patches(), installers, pipeline)
 
 
-def _finish(pipeline: Pipeline, counter: CountingSpanProcessor, counts_file: Path | None) -> None:
+def _finish(
+    pipeline: Pipeline, counter: CountingSpanProcessor, reporter: RunReporter | None
+) -> None:
     problems = pipeline.shutdown()
-    counts = counter.snapshot()
-    counts.export_problems = problems
-    if counts_file is not None:
-        append_counts(counts_file, counts)
+    if reporter is not None:
+        reporter.exited(counter.snapshot())
         return
     for problem in problems:  # started without a parent to report to
         print(f"otelscope: {problem}", file=sys.stderr)

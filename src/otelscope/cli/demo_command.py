@@ -20,9 +20,10 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from otelscope.cli.export_plan import ExportPlan, plan_from_env
 from otelscope.cli.pipeline import Pipeline, build_pipeline
+from otelscope.cli.run_report import OTLP, STORE
 from otelscope.cli.span_counts import CountingSpanProcessor
-from otelscope.cli.summary import counts_line, show_arguments
-from otelscope.cli.terminal import error, use_color
+from otelscope.cli.summary import counts_line, show_command
+from otelscope.cli.terminal import EXIT_FAILURE, error, use_color
 from otelscope.store import SpanRecord, default_store_dir
 from otelscope.store.otlp_json import encode_request
 from otelscope.store.otlp_json_decode import decode_request
@@ -33,8 +34,16 @@ PAGE_NAME_IN_STORE = "demo.html"
 PAGE_WITHOUT_STORE = Path("otelscope-demo.html")
 
 
+# The extras that install a working AgentScope of each line with otelscope.
+INSTALL_HINT = (
+    'pip install "otelscope[agentscope1]" (AgentScope 1.x) or "otelscope[agentscope2]" (2.x)'
+)
+
+
 def run_demo(store_dir: Path, html: Path | None, *, local_store: bool) -> int:
     plan = plan_from_env(os.environ, store_dir.resolve(), local_store=local_store)
+    if not _agentscope_importable():
+        return EXIT_FAILURE
     copy = InMemorySpanExporter()
     counter = CountingSpanProcessor()
     pipeline = build_pipeline(plan, SERVICE_NAME, [SimpleSpanProcessor(copy), counter])
@@ -51,7 +60,7 @@ def run_demo(store_dir: Path, html: Path | None, *, local_store: bool) -> int:
     page = html or _default_page(plan)
     written = _write_page(records, page)
     print(counts_line(counter.snapshot()))
-    _print_destinations(plan, store_dir)
+    _print_destinations(pipeline, store_dir)
     for problem in problems:
         error(problem + _hint(plan))
     if not written:
@@ -60,9 +69,22 @@ def run_demo(store_dir: Path, html: Path | None, *, local_store: bool) -> int:
     return 1 if problems else 0
 
 
-def _run_scenario(pipeline: Pipeline) -> tuple[str, list[str]]:
+def _agentscope_importable() -> bool:
+    """Imports AgentScope, or says in words why it cannot be and how to fix it."""
     # The demo's agents print nothing of their own; the trees say it all.
     os.environ.setdefault("AGENTSCOPE_DISABLE_CONSOLE_OUTPUT", "true")
+    try:
+        import agentscope  # noqa: F401
+    except ImportError as failure:
+        if isinstance(failure, ModuleNotFoundError) and failure.name == "agentscope":
+            error(f"the demo needs AgentScope, which is not installed: {INSTALL_HINT}")
+        else:  # installed, but one of its own imports fails (mcp 2.x under 1.x, ...)
+            error(f"AgentScope is installed but cannot be imported ({failure}): {INSTALL_HINT}")
+        return False
+    return True
+
+
+def _run_scenario(pipeline: Pipeline) -> tuple[str, list[str]]:
     import agentscope
 
     from otelscope import AgentScopeInstrumentor
@@ -112,12 +134,17 @@ def _write_page(records: Sequence[SpanRecord], path: Path) -> bool:
     return True
 
 
-def _print_destinations(plan: ExportPlan, store_dir: Path) -> None:
-    if plan.store_dir is not None:
-        show_args = show_arguments(store_dir, default_store_dir())
-        print(f"saved in {plan.store_dir}; `otelscope show{show_args}` lists them")
-    if plan.otlp is not None:
-        print(f"exported to {plan.otlp.endpoint} (OTLP {plan.otlp.protocol})")
+def _print_destinations(pipeline: Pipeline, store_dir: Path) -> None:
+    """The destinations that took every span; the others were reported as errors."""
+    for exporter in pipeline.exporters:
+        delivery = exporter.total
+        if delivery.failed or not delivery.exported:
+            continue
+        if delivery.kind == STORE:
+            show = show_command(store_dir, default_store_dir())
+            print(f"saved in {delivery.target}; `{show}` lists them")
+        elif delivery.kind == OTLP:
+            print(f"exported to {delivery.target}")
 
 
 def _hint(plan: ExportPlan) -> str:

@@ -18,12 +18,20 @@ destinations the program used. The rules:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 LOCAL_STORE_ENV = "OTELSCOPE_LOCAL_STORE"
 LOCAL_STORE_MODES = ("auto", "always")
+
+# ``otelscope.store.location``'s variable and default, read here without
+# importing ``otelscope.store``: that package loads the store's exporter and
+# reader, which the parent of ``otelscope run`` has no use for and every run
+# would wait for. tests/cli/test_export_plan.py checks that both agree.
+STORE_DIR_ENV = "OTELSCOPE_STORE_DIR"
+_DEFAULT_STORE_DIR_NAME = ".otelscope"
 
 HTTP_PROTOBUF = "http/protobuf"
 GRPC = "grpc"
@@ -43,6 +51,11 @@ class OtlpTarget:
     protocol: str
     endpoint: str
 
+    @property
+    def description(self) -> str:
+        """The endpoint and the protocol, as messages name the destination."""
+        return f"{self.endpoint} (OTLP {self.protocol})"
+
 
 @dataclass(frozen=True)
 class ExportPlan:
@@ -55,6 +68,14 @@ class ExportPlan:
     @property
     def exports_traces(self) -> bool:
         return self.store_dir is not None or self.otlp is not None or self.console
+
+
+def default_store_dir() -> Path:
+    """``$OTELSCOPE_STORE_DIR`` if set and not empty, else ``./.otelscope``."""
+    configured = os.environ.get(STORE_DIR_ENV, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    return Path.cwd() / _DEFAULT_STORE_DIR_NAME
 
 
 def plan_from_env(

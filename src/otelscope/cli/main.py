@@ -1,4 +1,4 @@
-"""The ``otelscope`` command line: ``run``, ``demo`` and ``show``.
+"""The ``otelscope`` command line: ``run``, ``demo``, ``show``, ``stats`` and ``view``.
 
 Each command imports what it needs when it runs, so ``show`` and ``--help``
 stay quick: only ``run``'s program and ``demo`` load AgentScope.
@@ -7,6 +7,8 @@ stay quick: only ``run``'s program and ``demo`` load AgentScope.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,13 +31,31 @@ _STORE_HELP = "the local store directory (default: $OTELSCOPE_STORE_DIR, else ./
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     arguments = parser.parse_args(argv)
+    if arguments.command is None:
+        # A usage error all the same (status 2), but the whole help says more.
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     try:
-        return _dispatch(arguments)
+        status = _dispatch(arguments)
+        # Output still buffered fails here, where it can be handled, not at exit.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_went_away()
     except ConfigError as problem:
         error(str(problem))
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    return status
+
+
+def _reader_went_away() -> int:
+    """``otelscope show | head -1``: the reader has all it wanted. Leave quietly
+    with the status of a process ended by SIGPIPE, as other commands do."""
+    # Python flushes stdout again at exit; it must not fail a second time.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 128 + signal.SIGPIPE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,10 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"otelscope {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # Not required: with no command, main prints the help.
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_run(commands)
     _add_demo(commands)
     _add_show(commands)
+    _add_stats(commands)
+    _add_view(commands)
     return parser
 
 
@@ -92,16 +115,86 @@ def _add_show(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         description="Without TRACE_ID, list the newest traces in the local store; with it "
         "(or a unique prefix), print that trace as a tree.",
     )
-    show.add_argument("trace_id", nargs="?", metavar="TRACE_ID")
+    show.add_argument("trace_id", nargs="?", type=_trace_id, metavar="TRACE_ID")
     show.add_argument("--store", type=Path, metavar="DIR", help=_STORE_HELP)
     show.add_argument(
         "--html",
         type=Path,
         metavar="FILE",
-        help="write the trace (the newest one without TRACE_ID) as a self-contained HTML page",
+        help="write the trace (the newest one without TRACE_ID) as a self-contained HTML page "
+        "(`otelscope view` writes one of every trace)",
     )
     show.add_argument(
         "--limit", type=_positive, default=20, metavar="N", help="traces to list (default: 20)"
+    )
+    show.add_argument(
+        "--content",
+        action="store_true",
+        help="print each span's captured messages, tool arguments and results under it in the "
+        "tree (the HTML page always shows them)",
+    )
+    _add_prices_option(show)
+
+
+def _add_stats(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    stats = commands.add_parser(
+        "stats",
+        help="calls, errors, latency, tokens and cost per agent and per model",
+        description="Calls, error rate, p50 and p95 latency, tokens and cost per agent and per "
+        "model, over the spans of the local store that started in the window (default: all).",
+        epilog="example: otelscope stats --last 1h --json",
+    )
+    stats.add_argument("--store", type=Path, metavar="DIR", help=_STORE_HELP)
+    start = stats.add_mutually_exclusive_group()
+    start.add_argument(
+        "--since", metavar="TIME", help="from this ISO 8601 time (UTC unless it says otherwise)"
+    )
+    start.add_argument(
+        "--last", metavar="DURATION", help="the last 90s, 30m, 1h, 7d or 2w, up to now"
+    )
+    stats.add_argument("--until", metavar="TIME", help="up to this ISO 8601 time, excluded")
+    stats.add_argument("--json", action="store_true", help="print the figures as JSON")
+    _add_prices_option(stats)
+
+
+def _add_view(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from otelscope.cli.view_command import DEFAULT_LIMIT, PAGE_NAME
+
+    view = commands.add_parser(
+        "view",
+        help="write the stored traces as one HTML page: list, sessions, cost, waterfalls",
+        description="Write one self-contained HTML page of the local store's traces (no server, "
+        "no network: open it from disk): the list of traces with filters and search, the "
+        "conversations as sessions, cost, and the waterfall and details of the trace selected.",
+        epilog="example: otelscope view --limit 2000 -o traces.html",
+    )
+    view.add_argument("--store", type=Path, metavar="DIR", help=_STORE_HELP)
+    view.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help=f"where to write the page (default: <store>/{PAGE_NAME})",
+    )
+    count = view.add_mutually_exclusive_group()
+    count.add_argument(
+        "--limit",
+        type=_positive,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"the newest N traces (default: {DEFAULT_LIMIT})",
+    )
+    count.add_argument("--all", action="store_true", help="every trace of the store")
+    _add_prices_option(view)
+
+
+def _add_prices_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--prices",
+        type=Path,
+        metavar="FILE",
+        help="model prices over otelscope's table, a TOML or .json file (default: "
+        "$OTELSCOPE_PRICES)",
     )
 
 
@@ -120,14 +213,24 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
 
 
+def _trace_id(text: str) -> str:
+    """A trace id or prefix, also in the ``0x...`` form the console exporter prints."""
+    text = text.strip()
+    return text[2:] if text[:2].lower() == "0x" else text
+
+
 def _dispatch(arguments: argparse.Namespace) -> int:
-    from otelscope.store import default_store_dir
+    # The light twin of otelscope.store's: `run` must not wait for the store's code.
+    from otelscope.cli.export_plan import default_store_dir
 
     store_dir: Path = arguments.store or default_store_dir()
     if arguments.command == "run":
@@ -143,9 +246,32 @@ def _dispatch(arguments: argparse.Namespace) -> int:
         from otelscope.cli.demo_command import run_demo
 
         return run_demo(store_dir, arguments.html, local_store=arguments.local_store)
+    if arguments.command == "view":
+        from otelscope.cli.view_command import view
+
+        limit = None if arguments.all else arguments.limit
+        return view(store_dir, arguments.output, limit, prices=arguments.prices)
+    if arguments.command == "stats":
+        from otelscope.cli.stats_command import stats
+
+        return stats(
+            store_dir,
+            since=arguments.since,
+            until=arguments.until,
+            last=arguments.last,
+            as_json=arguments.json,
+            prices=arguments.prices,
+        )
     from otelscope.cli.show_command import show
 
-    return show(store_dir, arguments.trace_id, arguments.html, arguments.limit)
+    return show(
+        store_dir,
+        arguments.trace_id,
+        arguments.html,
+        arguments.limit,
+        content=arguments.content,
+        prices=arguments.prices,
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ reported, and exits with the program's own exit status.
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -19,12 +20,15 @@ from pathlib import Path
 from types import FrameType
 
 from otelscope.cli import bootstrap
-from otelscope.cli.child import COUNTS_FILE_ENV
-from otelscope.cli.export_plan import LOCAL_STORE_ENV, plan_from_env
+from otelscope.cli.export_plan import (
+    LOCAL_STORE_ENV,
+    STORE_DIR_ENV,
+    default_store_dir,
+    plan_from_env,
+)
+from otelscope.cli.run_report import COUNTS_FILE_ENV, read_report
 from otelscope.cli.service_name import SERVICE_NAME_ENV, default_service_name
-from otelscope.cli.span_counts import read_counts
-from otelscope.cli.summary import show_arguments, summary_lines
-from otelscope.store.location import STORE_DIR_ENV, default_store_dir
+from otelscope.cli.summary import Ending, show_command, summary_lines
 
 # The shell's exit statuses for a command it could not find or not execute.
 EXIT_NOT_FOUND = 127
@@ -39,20 +43,39 @@ def run_program(command: Sequence[str], store_dir: Path, *, local_store: bool) -
         env = child_environment(command, store_dir, counts_file, local_store=local_store)
         try:
             process = subprocess.Popen(list(command), env=env)
-        except FileNotFoundError:
-            print(f"otelscope: {command[0]}: command not found", file=sys.stderr)
-            return EXIT_NOT_FOUND
-        except PermissionError:
-            print(f"otelscope: {command[0]}: permission denied", file=sys.stderr)
-            return EXIT_NOT_EXECUTABLE
+        except OSError as failure:
+            return _not_started(command, failure)
         with _signals_forwarded_to(process):
             returncode = process.wait()
-        counts = read_counts(counts_file)
-    show_args = show_arguments(store_dir, default_store_dir())
-    for line in summary_lines(counts, plan, show_args):
+        report = read_report(counts_file)
+    killed_by = -returncode if returncode < 0 else None
+    ending = Ending(killed_by, show_command(store_dir, default_store_dir()))
+    for line in summary_lines(report, plan, ending):
         print(line, file=sys.stderr)
     # A program killed by a signal leaves with the shell's status for it.
-    return 128 - returncode if returncode < 0 else returncode
+    return 128 + killed_by if killed_by is not None else returncode
+
+
+def _not_started(command: Sequence[str], failure: OSError) -> int:
+    """Says why ``command`` could not start, as a shell would; returns its status."""
+    program = command[0]
+    if isinstance(failure, FileNotFoundError):
+        reason, status = "command not found", EXIT_NOT_FOUND
+    elif isinstance(failure, PermissionError):
+        reason, status = "permission denied", EXIT_NOT_EXECUTABLE
+    else:
+        reason, status = f"cannot execute ({failure.strerror or failure})", EXIT_NOT_EXECUTABLE
+    print(f"otelscope: {program}: {reason}", file=sys.stderr)
+    if _looks_like_a_script(program):
+        suggestion = shlex.join(["otelscope", "run", "python", *command])
+        print(f"otelscope: did you mean: {suggestion}", file=sys.stderr)
+    return status
+
+
+def _looks_like_a_script(program: str) -> bool:
+    """A Python file, or a file without the permission to execute it."""
+    path = Path(program)
+    return path.suffix == ".py" or (path.is_file() and not os.access(path, os.X_OK))
 
 
 def child_environment(

@@ -1,124 +1,187 @@
-"""``otelscope show``: the local store's traces as a list, a tree or a page."""
+"""``otelscope show``: the local store's traces as a list, a tree or a page.
+
+Everything is read through the store's index (``store/indexed.py``): the list
+from the index alone, one trace from the lines that hold its spans.
+"""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from otelscope.cli.summary import plural
 from otelscope.cli.terminal import error, use_color, warn
-from otelscope.store import (
-    AmbiguousTraceId,
-    SpanRecord,
-    StoreNotFound,
-    StoreProblem,
-    TraceNotFound,
-    TraceSummary,
-    read_store,
-    spans_of_trace,
-    summarize_traces,
-)
-from otelscope.viewer.tree import format_duration, format_start, render_tree
+from otelscope.cost import PricesError, PriceTable, load_prices
+from otelscope.store import NoTraces, StoreNotFound, StoreProblem, TraceSummary
+from otelscope.store.indexed import TraceSpans, list_traces, read_trace
+from otelscope.viewer.tree import format_duration, render_tree
 
 _RED = "\x1b[31m"
 _RESET = "\x1b[0m"
+_NOT_FOUND_HINT = "(`otelscope show` lists the stored traces)"
 
 
-def show(store_dir: Path, trace_id: str | None, html: Path | None, limit: int) -> int:
+def show(
+    store_dir: Path,
+    trace_id: str | None,
+    html: Path | None,
+    limit: int,
+    *,
+    content: bool = False,
+    prices: Path | None = None,
+) -> int:
     try:
-        contents = read_store(store_dir)
+        if html is not None:
+            return _write_page(store_dir, trace_id, html, prices)
+        if trace_id is None:
+            return _list(store_dir, limit)
+        return _tree(store_dir, trace_id, content=content, prices=prices)
     except StoreNotFound as missing:
         return error(str(missing))
-    if contents.problems:
-        warn_about_problems(contents.problems)
-    if html is not None:
-        return _write_page(contents.spans, trace_id, html)
-    if trace_id is None:
-        return _list(contents.spans, store_dir, limit)
-    return _tree(contents.spans, trace_id)
 
 
 def warn_about_problems(problems: Sequence[StoreProblem]) -> None:
+    if not problems:
+        return
     count = plural(len(problems), "unreadable line")
     warn(f"skipped {count} in the store (first: {problems[0]})")
 
 
-def _list(spans: Sequence[SpanRecord], store_dir: Path, limit: int) -> int:
-    summaries = summarize_traces(spans)
-    if not summaries:
+def _list(store_dir: Path, limit: int) -> int:
+    listing = list_traces(store_dir, limit)
+    warn_about_problems(listing.problems)
+    if not listing.total:
         print(f"no traces in {store_dir} yet")
         return 0
     color = use_color(sys.stdout)
-    print(_row([heading for heading, _, _ in _COLUMNS]))
-    for summary in summaries[:limit]:
-        print(_row(_cells(summary), red_errors=color and summary.error_count > 0))
-    if len(summaries) > limit:
-        print(f"(the {limit} newest of {len(summaries)} traces; --limit N shows more)")
+    width = max(LIST_WIDTH, shutil.get_terminal_size((LIST_WIDTH, 24)).columns)
+    print(_row([heading for heading, _, _, _ in _COLUMNS], "ROOT", width))
+    for summary in listing.summaries:
+        red_errors = color and summary.error_count > 0
+        print(_row(_cells(summary), summary.root_name, width, red_errors=red_errors))
+    if listing.total > limit:
+        print(f"(the {limit} newest of {listing.total} traces; --limit N shows more)")
     return 0
 
 
-# (heading, width, right-aligned); the root span's name comes last, unpadded.
+# The list fits this many columns (more on a wider terminal: the root's name
+# gets the rest). A trace id prefix of 12 hex digits is what `show` needs to
+# find the trace, and its full id heads the tree.
+LIST_WIDTH = 80
+TRACE_ID_DIGITS = 12
+# (heading, width, right-aligned, spaces before); the root span's name follows.
 _COLUMNS = (
-    ("TRACE ID", 32, False),
-    ("START", 27, False),
-    ("DURATION", 9, True),
-    ("SPANS", 5, True),
-    ("TOKENS IN/OUT", 13, True),
-    ("ERRORS", 6, True),
-    ("ROOT", 0, False),
+    ("TRACE", TRACE_ID_DIGITS, False, 0),
+    ("START (UTC)", 14, False, 2),
+    ("DURATION", 8, True, 2),
+    ("SPANS", 5, True, 1),
+    ("TOKENS I/O", 10, True, 1),
+    ("ERR", 3, True, 1),
 )
 _ERRORS_COLUMN = 5
+_ROOT_GAP = 2
+# A root name is cut to this at least, even where long cells leave less room.
+_MIN_ROOT_WIDTH = 12
 
 
 def _cells(summary: TraceSummary) -> list[str]:
     return [
-        summary.trace_id,
-        format_start(summary.start_unix_nano),
+        summary.trace_id[:TRACE_ID_DIGITS],
+        _start(summary.start_unix_nano),
         format_duration(summary.duration_nano),
         str(summary.span_count),
-        f"{summary.input_tokens}/{summary.output_tokens}",
+        f"{_compact(summary.input_tokens)}/{_compact(summary.output_tokens)}",
         str(summary.error_count),
-        summary.root_name,
     ]
 
 
-def _row(cells: Sequence[str], *, red_errors: bool = False) -> str:
+def _row(cells: Sequence[str], root: str, width: int, *, red_errors: bool = False) -> str:
     padded = [
-        cell.rjust(width) if right else cell.ljust(width)
-        for cell, (_, width, right) in zip(cells, _COLUMNS, strict=True)
+        " " * gap + (cell.rjust(size) if right else cell.ljust(size))
+        for cell, (_, size, right, gap) in zip(cells, _COLUMNS, strict=True)
     ]
+    used = sum(len(cell) for cell in padded) + _ROOT_GAP
+    root = _cut(root, max(_MIN_ROOT_WIDTH, width - used))
     # Painted after padding, so the escape codes do not shift the columns.
     if red_errors:
         padded[_ERRORS_COLUMN] = f"{_RED}{padded[_ERRORS_COLUMN]}{_RESET}"
-    return "  ".join(padded).rstrip()
+    return ("".join(padded) + " " * _ROOT_GAP + root).rstrip()
 
 
-def _tree(spans: Sequence[SpanRecord], trace_id: str) -> int:
-    try:
-        members = spans_of_trace(spans, trace_id)
-    except (TraceNotFound, AmbiguousTraceId) as problem:
-        return error(f"{problem} (`otelscope show` lists the stored traces)")
-    print(render_tree(members, color=use_color(sys.stdout)))
+def _cut(text: str, width: int) -> str:
+    """``text`` in ``width`` columns, its end replaced by an ellipsis if cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _start(unix_nano: int) -> str:
+    """Month, day and time to the second: the year and milliseconds are in the tree."""
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(unix_nano / 1e9, tz=UTC).strftime("%m-%d %H:%M:%S")
+
+
+def _compact(count: int) -> str:
+    """A token count in at most six characters: 12345, 678k, 9.1M."""
+    if count < 1_000_000:
+        return str(count) if count < 100_000 else f"{count // 1000}k"
+    if count < 1_000_000_000:
+        return f"{count / 1e6:.1f}M"
+    return f"{count / 1e9:.1f}G"
+
+
+def _tree(
+    store_dir: Path, trace_id: str, *, content: bool = False, prices: Path | None = None
+) -> int:
+    table = price_table(prices)
+    if isinstance(table, int):
+        return table
+    found = _read(store_dir, trace_id)
+    if isinstance(found, int):
+        return found
+    color = use_color(sys.stdout)
+    print(render_tree(found.spans, color=color, content=content, prices=table))
     return 0
 
 
-def _write_page(spans: Sequence[SpanRecord], trace_id: str | None, path: Path) -> int:
+def price_table(path: Path | None) -> PriceTable | int:
+    """The price table (with ``path`` or $OTELSCOPE_PRICES over it), or the
+    failure status once the error is printed."""
+    try:
+        return load_prices(path)
+    except PricesError as problem:
+        return error(str(problem))
+
+
+def _write_page(store_dir: Path, trace_id: str | None, path: Path, prices: Path | None) -> int:
     from otelscope.viewer.html import render_waterfall_html
 
-    if trace_id is None:
-        summaries = summarize_traces(spans)
-        if not summaries:
-            return error("the store holds no traces to write a page of")
-        trace_id = summaries[0].trace_id
-    try:
-        members = spans_of_trace(spans, trace_id)
-    except (TraceNotFound, AmbiguousTraceId) as problem:
-        return error(f"{problem} (`otelscope show` lists the stored traces)")
-    page = render_waterfall_html(members, title=f"otelscope trace {members[0].trace_id}")
+    table = price_table(prices)
+    if isinstance(table, int):
+        return table
+    found = _read(store_dir, trace_id)
+    if isinstance(found, int):
+        return found
+    title = f"otelscope trace {found.trace_id}"
+    page = render_waterfall_html(found.spans, title=title, prices=table)
     try:
         path.write_text(page, encoding="utf-8")
     except OSError as failure:
         return error(f"cannot write {path}: {failure.strerror or failure}")
-    print(f"wrote {path} (trace {members[0].trace_id}, {plural(len(members), 'span')})")
+    print(f"wrote {path} (trace {found.trace_id}, {plural(len(found.spans), 'span')})")
     return 0
+
+
+def _read(store_dir: Path, trace_id: str | None) -> TraceSpans | int:
+    """The trace's spans, or the failure status once the error is printed."""
+    found = read_trace(store_dir, trace_id)
+    warn_about_problems(found.problems)
+    if isinstance(found.not_found, NoTraces):
+        return error("the store holds no traces to write a page of")
+    if found.not_found is not None:
+        return error(f"{found.not_found} {_NOT_FOUND_HINT}")
+    if not found.spans:
+        # Indexed, yet its lines are gone (rotated out since): as good as unknown.
+        return error(f"trace {found.trace_id} is no longer in the store {_NOT_FOUND_HINT}")
+    return found

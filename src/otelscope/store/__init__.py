@@ -20,11 +20,13 @@ The directory is ``$OTELSCOPE_STORE_DIR``, else ``./.otelscope``.
 """
 
 from otelscope.store.exporter import LocalStoreSpanExporter
+from otelscope.store.indexed import TraceListing, TraceSpans, list_traces, read_trace
 from otelscope.store.location import STORE_DIR_ENV, default_store_dir
 from otelscope.store.reader import StoreContents, StoreNotFound, StoreProblem, read_store
 from otelscope.store.records import AttributeValue, EventRecord, LinkRecord, SpanRecord
 from otelscope.store.traces import (
     AmbiguousTraceId,
+    NoTraces,
     TraceNotFound,
     TraceSummary,
     root_span,
@@ -39,14 +41,19 @@ __all__ = [
     "EventRecord",
     "LinkRecord",
     "LocalStoreSpanExporter",
+    "NoTraces",
     "SpanRecord",
     "StoreContents",
     "StoreNotFound",
     "StoreProblem",
+    "TraceListing",
     "TraceNotFound",
+    "TraceSpans",
     "TraceSummary",
     "default_store_dir",
+    "list_traces",
     "read_store",
+    "read_trace",
     "root_span",
     "spans_of_trace",
     "summarize_traces",

@@ -12,6 +12,9 @@ The exporter never raises into the SDK. A file-system error (full disk, the
 store path taken by a regular file, no permission) is logged once with the
 path and the reason, until an export succeeds again, and the export returns
 ``FAILURE``.
+
+After each append, still under the lock, the exporter adds its line to the
+store's index (``index_upkeep``); that never fails an export.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from otelscope.core.guard import report_internal_error
+from otelscope.store.index_upkeep import IndexUpkeep
 from otelscope.store.layout import (
     active_file,
     exclusive_lock,
@@ -69,6 +73,7 @@ class LocalStoreSpanExporter(SpanExporter):
         self._shut_down = False
         self._reported_failure: str | None = None
         self._failure_lock = threading.Lock()
+        self._index = IndexUpkeep(self.directory)
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         if self._shut_down:
@@ -81,7 +86,7 @@ class LocalStoreSpanExporter(SpanExporter):
             report_internal_error(f"encoding {len(spans)} spans for {self.directory}")
             return SpanExportResult.FAILURE
         try:
-            self._append(line)
+            self._append(line, spans)
         except OSError as error:
             self._report_failure(error)
             return SpanExportResult.FAILURE
@@ -90,12 +95,13 @@ class LocalStoreSpanExporter(SpanExporter):
 
     def shutdown(self) -> None:
         self._shut_down = True
+        self._index.close()
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         # Every export is written before it returns: nothing is buffered.
         return True
 
-    def _append(self, line: bytes) -> None:
+    def _append(self, line: bytes, spans: Sequence[ReadableSpan]) -> None:
         make_directory(self.directory)
         with exclusive_lock(self.directory):
             path = active_file(self.directory)
@@ -112,6 +118,7 @@ class LocalStoreSpanExporter(SpanExporter):
                 _write_all(descriptor, line)
             finally:
                 os.close(descriptor)
+            self._index.line_appended(path, size, len(line), spans)
 
     def _rotate(self, path: Path) -> None:
         os.rename(path, unused_rotated_path(self.directory))

@@ -13,14 +13,12 @@ number, reason) and skipped; it never stops the other lines from being read.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
-from otelscope.store.layout import data_files, shared_lock
 from otelscope.store.otlp_json_decode import OtlpDecodeError, decode_line
 from otelscope.store.records import SpanRecord
+from otelscope.store.snapshot import snapshot_of
 
 
 class StoreNotFound(Exception):
@@ -56,42 +54,19 @@ class StoreContents:
     problems: list[StoreProblem] = field(default_factory=list)
 
 
-@dataclass
-class _OpenedFile:
-    path: Path
-    handle: BinaryIO
-    size: int
-
-
 def read_store(directory: Path) -> StoreContents:
     """Read every span of the store at ``directory``; ``StoreNotFound`` if absent."""
     directory = Path(directory)
     if not directory.is_dir():
         raise StoreNotFound(directory)
     contents = StoreContents(directory=directory)
-    for opened in _snapshot(directory, contents):
-        with opened.handle:
-            data = opened.handle.read(opened.size)
-        contents.files.append(opened.path)
-        _read_lines(opened.path, data, contents)
+    with snapshot_of(directory) as snapshot:
+        for path, reason in snapshot.unopened:
+            contents.problems.append(StoreProblem(path, 0, reason))
+        for data_file in snapshot.files:
+            contents.files.append(data_file.path)
+            _read_lines(data_file.path, data_file.read(0, data_file.size), contents)
     return contents
-
-
-def _snapshot(directory: Path, contents: StoreContents) -> list[_OpenedFile]:
-    opened: list[_OpenedFile] = []
-    with shared_lock(directory):
-        for path in data_files(directory):
-            try:
-                handle = path.open("rb")
-            except OSError as error:
-                contents.problems.append(StoreProblem(path, 0, f"cannot open: {error.strerror}"))
-                continue
-            opened.append(_OpenedFile(path, handle, _size_of(handle)))
-    return opened
-
-
-def _size_of(handle: BinaryIO) -> int:
-    return os.fstat(handle.fileno()).st_size
 
 
 def _read_lines(path: Path, data: bytes, contents: StoreContents) -> None:
@@ -105,7 +80,7 @@ def _read_lines(path: Path, data: bytes, contents: StoreContents) -> None:
 
 
 def _read_line(path: Path, number: int, line: bytes, contents: StoreContents) -> None:
-    decoded = _decode(line)
+    decoded = decode_store_line(line)
     if isinstance(decoded, str):
         contents.problems.append(StoreProblem(path, number, decoded))
     else:
@@ -115,15 +90,18 @@ def _read_line(path: Path, number: int, line: bytes, contents: StoreContents) ->
 def _read_unterminated_line(path: Path, number: int, line: bytes, contents: StoreContents) -> None:
     """A last line without its newline: whole if it decodes (another producer
     may just omit the final newline), else torn by a writer that stopped."""
-    decoded = _decode(line)
+    decoded = decode_store_line(line)
     if isinstance(decoded, str):
-        reason = f"incomplete last line, no newline at the end of the file ({decoded})"
-        contents.problems.append(StoreProblem(path, number, reason))
+        contents.problems.append(StoreProblem(path, number, incomplete_line_reason(decoded)))
     else:
         contents.spans.extend(decoded)
 
 
-def _decode(line: bytes) -> list[SpanRecord] | str:
+def incomplete_line_reason(reason: str) -> str:
+    return f"incomplete last line, no newline at the end of the file ({reason})"
+
+
+def decode_store_line(line: bytes) -> list[SpanRecord] | str:
     """The spans of one line, or the reason it cannot be read."""
     if not line.strip():
         return []
