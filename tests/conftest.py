@@ -53,9 +53,11 @@ class Traced:
         )
         self.instrumentor = AgentScopeInstrumentor()
 
-    def instrument(self) -> None:
+    def instrument(self, **options: object) -> None:
+        """Instrument onto these providers; ``options`` are the instrumentor's
+        own (``capture_content=...``)."""
         self.instrumentor.instrument(
-            tracer_provider=self.provider, meter_provider=self.meter_provider
+            tracer_provider=self.provider, meter_provider=self.meter_provider, **options
         )
 
     def spans(self):

@@ -19,7 +19,9 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from otelscope.core import conventions as conv
+from otelscope.core import guard
 from tests.conftest import Traced
+from tests.content_expectations import forbid_serializing
 from tests.lines.line import kit
 from tests.metric_expectations import CHAT, points_by_attributes
 
@@ -95,6 +97,29 @@ def test_a_dropped_call_starts_no_span_and_keeps_its_metrics(stream: bool) -> No
     first, second = script.tool_contexts
     assert first == second
     assert first.is_valid and not first.trace_flags.sampled
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_dropped_call_with_content_capture_on_serializes_nothing(
+    stream: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Capture on in every mode, but the trace dropped: no message, argument
+    or result is converted or serialized (the serializers refuse, and any use
+    of them would be an internal error), and the call is untouched."""
+    forbid_serializing(monkeypatch)
+    traced = Traced(sampler=ALWAYS_OFF)
+    script = kit.two_tool_rounds("Oslo")
+    traced.instrument(capture_content="SPAN_AND_EVENT")
+    try:
+        reply = asyncio.run(
+            kit.call_with(kit.make_agent(model=kit.ScriptedChatModel(stream=stream)), script)
+        )
+    finally:
+        traced.instrumentor.uninstrument()
+    assert kit.reply_text(reply) == "Done Oslo"
+    assert guard.take_internal_errors() == []
+    assert traced.spans() == []
+    assert_metrics_of_two_tool_round_calls(traced, "Friday", calls=1)
 
 
 def test_a_call_under_a_dropped_span_follows_it() -> None:

@@ -31,7 +31,8 @@ def begin_agent_call(
     if calls.directly_inside_own_call(agent):
         return None
     call = telemetry.start_agent_call(agent, agent_info(agent))
-    if telemetry.capturing_on_spans:
+    # The switch first: no call at all when capture is off.
+    if telemetry.capturing_on_spans and telemetry.wants_span_content(call):
         given = args[0] if args else kwargs.get(input_keyword)
         telemetry.record_content(call, {conv.INPUT_MESSAGES: to_messages(given)})
     return call
@@ -39,5 +40,5 @@ def begin_agent_call(
 
 def record_reply(telemetry: Telemetry, call: AgentCall, reply: Any) -> None:
     """The reply as the call's output content, when capturing on spans."""
-    if telemetry.capturing_on_spans and reply is not None:
+    if telemetry.capturing_on_spans and reply is not None and telemetry.wants_span_content(call):
         telemetry.record_content(call, {conv.OUTPUT_MESSAGES: to_messages(reply)})

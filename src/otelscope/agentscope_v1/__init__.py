@@ -15,6 +15,11 @@ Where each span comes from:
 - ``retrieval``, ``index_documents``: each knowledge base class's own
   ``retrieve`` / ``add_documents`` (``knowledge``)
 - ``text_to_speech``: each TTS class's own ``synthesize`` (``speech``)
+- ``search_memory``, ``upsert_memory``: each long-term memory class's own
+  ``retrieve`` / ``retrieve_from_memory`` and ``record`` / ``record_to_memory``
+  (``memory``)
+- plan events on the agent call's span: the ``PlanNotebook`` methods that
+  change its plan (``plans``)
 
 1.x hooks are deliberately not used: their runner keeps a re-entrancy flag on
 the agent instance and skips hooks for overlapping calls, deep-copies the
@@ -54,3 +59,5 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     workflows.install(telemetry, patches)
     install_on_import(patches, {"agentscope.rag": "otelscope.agentscope_v1.knowledge"}, telemetry)
     install_on_import(patches, {"agentscope.tts": "otelscope.agentscope_v1.speech"}, telemetry)
+    install_on_import(patches, {"agentscope.memory": "otelscope.agentscope_v1.memory"}, telemetry)
+    install_on_import(patches, {"agentscope.plan": "otelscope.agentscope_v1.plans"}, telemetry)

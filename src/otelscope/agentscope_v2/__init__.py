@@ -24,7 +24,9 @@ Where each span comes from:
   input (``permissions``);
 - ``compress_context``, system prompt changes: ``Agent.compress_context`` /
   ``_split_context_for_compression`` and the reasoning's model call
-  (``context_changes``).
+  (``context_changes``);
+- ``search_memory``, ``upsert_memory``: the searches and writes of
+  ``Mem0Middleware`` and ``ReMeMiddleware`` (``memory``).
 
 Model and tool calls are wrapped on the class rather than through the
 ``on_model_call`` / ``on_acting`` middleware hooks so that they are traced
@@ -83,4 +85,6 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     a2a_agents.install(telemetry, patches)
     install_on_import(patches, {"agentscope.rag": "otelscope.agentscope_v2.knowledge"}, telemetry)
     install_on_import(patches, _SPEECH_MODULES, telemetry)  # TTS, ASR: `speech*`
+    memory = {"agentscope.middleware": "otelscope.agentscope_v2.memory"}
+    install_on_import(patches, memory, telemetry)  # long-term memory middlewares
     realtime_sessions.install(telemetry, patches)  # RealtimeAgent: not an `Agent`

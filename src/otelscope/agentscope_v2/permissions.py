@@ -193,7 +193,7 @@ class _CheckSteps:
         with step_scope(call.round_for_acting()):
             info = TOOL_READER.info(_toolkit(call), tool_call)
             operation = permissions.asked(telemetry, info, record)
-        if telemetry.capturing_on_spans:
+        if telemetry.wants_span_content(operation):
             arguments = TOOL_READER.arguments(tool_call)
             telemetry.record_content(operation, {conv.TOOL_CALL_ARGUMENTS: arguments})
         operation.stop()

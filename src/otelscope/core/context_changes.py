@@ -65,7 +65,7 @@ def system_prompt_changed(
             conv.SYSTEM_PROMPT_PREVIOUS_SHA256: prompt_hash(previous),
         },
     )
-    if telemetry.capturing_on_spans:
+    if telemetry.wants_span_content(call):
         telemetry.record_content(
             call, {conv.SYSTEM_INSTRUCTIONS: [{"type": "text", "content": current}]}
         )

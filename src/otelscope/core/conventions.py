@@ -17,9 +17,9 @@ come from three places, in this order below:
    package keeps them but adds no new ones.
 2. Names the GenAI conventions define that the package does not have: the
    agent, tool and workflow duration metrics, the inference event, the
-   finish-reason and tool-type values, the explicit bucket boundaries and
-   the Agent2Agent (A2A) attributes. They are spelled here as the
-   conventions spell them.
+   finish-reason and tool-type values, the explicit bucket boundaries, the
+   Agent2Agent (A2A) attributes and the memory operations. They are spelled
+   here as the conventions spell them.
 3. otelscope's own extensions, in the last section: what the conventions
    have no name for (the ReAct round, the token roll-ups, the 1.x
    formatter, request attempts, the ``error.type`` values of a cancelled
@@ -27,7 +27,8 @@ come from three places, in this order below:
    name, a retrieval's score threshold and document count, the writing of
    documents into a knowledge base, the speech operations and their sizes,
    realtime sessions and turns, a tool call's permission decision, a
-   context compression, a system prompt change). Each says why it exists.
+   context compression, a system prompt change, the kind of a long-term
+   memory, a plan's changes). Each says why it exists.
 """
 
 from __future__ import annotations
@@ -205,6 +206,20 @@ A2A_TASK_STATE_FAILED: Final = "TASK_STATE_FAILED"
 A2A_TASK_STATE_REJECTED: Final = "TASK_STATE_REJECTED"
 A2A_TASK_STATE_UNSPECIFIED: Final = "TASK_STATE_UNSPECIFIED"
 
+# Memory operations (the GenAI conventions' `gen_ai.memory.client` span,
+# development stability, in semantic-conventions-genai's registry and spans
+# but not yet in the package): a search of a long-term memory, and a write
+# that may create, update or consolidate records without the caller choosing
+# which (`upsert_memory`: mem0 and ReMe extract and merge what they are
+# given). The span is named after the operation alone. The query and the
+# records (`content`, `id`, `score`, `metadata`) are opt-in content.
+OP_SEARCH_MEMORY: Final = "search_memory"
+OP_UPSERT_MEMORY: Final = "upsert_memory"
+MEMORY_STORE_ID: Final = "gen_ai.memory.store.id"
+MEMORY_RECORD_COUNT: Final = "gen_ai.memory.record.count"
+MEMORY_QUERY_TEXT: Final = "gen_ai.memory.query.text"
+MEMORY_RECORDS: Final = "gen_ai.memory.records"
+
 # -- 3. otelscope's extensions --------------------------------------------------
 # The conventions have no name for these. otelscope's own keys are named
 # `otelscope.*`; the ReAct round keeps the operation, span and attribute names
@@ -328,3 +343,31 @@ REALTIME_TURN_ROLE: Final = "otelscope.realtime.turn.role"
 REALTIME_TURN_ID: Final = "otelscope.realtime.turn.id"
 REALTIME_TURN_FINISH_REASON: Final = "otelscope.realtime.turn.finish_reason"
 REALTIME_TURN_COUNT: Final = "otelscope.realtime.turn.count"
+
+# Long-term memory: which memory class served a memory operation (AgentScope's
+# `Mem0LongTermMemory`, `ReMePersonalLongTermMemory`, `Mem0Middleware`, ... or
+# the application's own). `gen_ai.provider.name` names the backend (`mem0`,
+# `reme`) where AgentScope's class says it; the conventions have no key for
+# the class, which tells ReMe's personal, task and tool memories apart.
+MEMORY_KIND: Final = "otelscope.memory.kind"
+PROVIDER_MEM0: Final = "mem0"
+PROVIDER_REME: Final = "reme"
+
+# Plans (AgentScope 1.x `PlanNotebook`): events on the agent call's span. The
+# conventions' `plan` span is the phase in which an agent formulates a plan,
+# with the model call that makes it as its child; a notebook records a plan
+# the model already made (a tool call after the model call), and a subtask's
+# progress or a plan's end is no phase at all. So each change is an event,
+# with the plan's id and states: never its text (which, with content capture
+# on, is the tool call's arguments).
+EVENT_PLAN_CREATED: Final = "otelscope.plan.created"
+EVENT_PLAN_RECOVERED: Final = "otelscope.plan.recovered"
+EVENT_PLAN_REVISED: Final = "otelscope.plan.revised"
+EVENT_PLAN_SUBTASK_CHANGED: Final = "otelscope.plan.subtask.changed"
+EVENT_PLAN_FINISHED: Final = "otelscope.plan.finished"
+PLAN_ID: Final = "otelscope.plan.id"
+PLAN_STATE: Final = "otelscope.plan.state"
+PLAN_SUBTASK_COUNT: Final = "otelscope.plan.subtask.count"
+PLAN_SUBTASK_INDEX: Final = "otelscope.plan.subtask.index"
+PLAN_SUBTASK_STATE: Final = "otelscope.plan.subtask.state"
+PLAN_SUBTASK_PREVIOUS_STATE: Final = "otelscope.plan.subtask.previous_state"

@@ -97,7 +97,8 @@ class _ChatSteps(_ModelCallSteps):
         if self._chat.already_traced(model):
             return None
         operation = self._telemetry.start_chat(self._chat.request(model, call_args, kwargs))
-        if self._telemetry.capturing:
+        # The switch first: no call at all when capture is off.
+        if self._telemetry.capturing and self._telemetry.wants_content(operation):
             content = self._chat.content_in(model, call_args, kwargs)
             self._telemetry.record_content(operation, content)
         return operation
@@ -157,7 +158,7 @@ def finish_chat(
     telemetry: Telemetry, reader: ChatReader, operation: ChatOperation, response: Any
 ) -> None:
     """Record the response (and its content when capturing); end the span."""
-    if telemetry.capturing:
+    if telemetry.capturing and telemetry.wants_content(operation):
         telemetry.record_content(operation, reader.content_out(response, _served_reason(operation)))
     operation.finish(reader.result(response))
 

@@ -100,7 +100,7 @@ def records_content(telemetry: Telemetry, operation: Operation) -> bool:
     """Whether the query and the documents are wanted on ``operation``: only
     spans carry them (the conventions define no retrieval event), and a span
     a sampler dropped gets nothing, so neither is read then."""
-    return telemetry.capturing_on_spans and operation.span.is_recording()
+    return telemetry.wants_span_content(operation)
 
 
 def query_content(query: str | None) -> dict[str, Any]:

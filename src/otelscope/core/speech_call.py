@@ -132,7 +132,7 @@ class _SpeechSteps:
     def _records_content(self, operation: SpeechOperation) -> bool:
         # Only spans carry speech content (the conventions' inference event
         # is a chat call's), and a span a sampler dropped gets none.
-        return self._telemetry.capturing_on_spans and operation.span.is_recording()
+        return self._telemetry.wants_span_content(operation)
 
 
 class _SpeechStream:

@@ -70,6 +70,17 @@ class Telemetry:
         (``otelscope.core.speech``) that records them as its span ends."""
         return self._metrics
 
+    def wants_content(self, operation: Operation) -> bool:
+        """Whether ``operation``'s content is recorded (on its span or in its
+        event): asked before any content is read or serialized, so a span a
+        sampler dropped costs none."""
+        return self.capturing and operation.span.is_recording()
+
+    def wants_span_content(self, operation: Operation) -> bool:
+        """The same for content only spans carry (agent, tool, retrieval,
+        memory, speech: the conventions define an event for model calls only)."""
+        return self.capturing_on_spans and operation.span.is_recording()
+
     def record_content(self, operation: Operation, values: Mapping[str, Any]) -> None:
         """Content values (in the conventions' shape) of ``operation``: set on
         its span, and kept for its event, as the capture mode says."""

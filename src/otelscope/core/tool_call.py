@@ -30,7 +30,8 @@ def begin_tool(
 ) -> ToolOperation:
     """Start an ``execute_tool`` span, with the call's arguments when capturing."""
     operation = telemetry.start_tool(reader.info(toolkit, tool_call))
-    if telemetry.capturing_on_spans:
+    # The switch first: no call at all when capture is off.
+    if telemetry.capturing_on_spans and telemetry.wants_span_content(operation):
         arguments = reader.arguments(tool_call)
         telemetry.record_content(operation, {conv.TOOL_CALL_ARGUMENTS: arguments})
     return operation
@@ -86,7 +87,12 @@ class ToolStream:
     def finished(self) -> None:
         if self._operation.ended:
             return
-        if self._telemetry.capturing_on_spans and self._last is not None:
+        telemetry = self._telemetry
+        if (
+            telemetry.capturing_on_spans
+            and self._last is not None
+            and telemetry.wants_span_content(self._operation)
+        ):
             result = self._reader.result(self._last)
             self._telemetry.record_content(self._operation, {conv.TOOL_CALL_RESULT: result})
         failure = self._failures.failure() if self._failures is not None else None

@@ -1,0 +1,154 @@
+"""Tracing a long-term memory's methods, whatever the AgentScope line.
+
+An adapter wraps each memory method with ``traced_memory`` and supplies a
+reader that knows its line's objects; the four guarded steps are
+``otelscope.core.guard``'s, the span ``otelscope.core.memory``'s. The method
+runs with its span current, so what it calls (an embedding or model call of
+the backend) nests under it, and a memory tool the model calls nests under
+its ``execute_tool`` span.
+
+The reader sees the call's arguments by name, defaults applied (each wrapped
+method's signature is read once, when it is wrapped): a limit left out is
+the method's own default. One ``NestedCallGuard`` per operation, shared by
+the methods that perform it: a method that reaches another of the same
+operation on the same memory (a subclass's ``super()``, a tool method that
+writes through ``record``, a write that retries itself) is one span.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Coroutine, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, NamedTuple, Protocol
+
+from otelscope.core.guard import Arguments, guarded_coroutine, report_internal_error, safely
+from otelscope.core.hierarchy import NestedCallGuard
+from otelscope.core.memory import (
+    MemoryRecord,
+    MemoryRequest,
+    memory_records_content,
+    memory_returned,
+    query_content,
+    records_content,
+    start_memory_operation,
+)
+from otelscope.core.operation import Operation
+from otelscope.core.streams import step_scope
+from otelscope.core.telemetry import Telemetry
+
+MemoryCall = Callable[..., Coroutine[Any, Any, Any]]
+Wrap = Callable[[MemoryCall], MemoryCall]
+
+
+class MemoryReader(Protocol):
+    """What one memory method's call means on one AgentScope line."""
+
+    def request(self, memory: Any, arguments: Mapping[str, Any]) -> MemoryRequest | None:
+        """The operation, or None for a call that is none (it runs untraced)."""
+
+    def count(self, arguments: Mapping[str, Any], result: Any) -> int | None:
+        """How many records a search returned (None for a write)."""
+
+    def query(self, arguments: Mapping[str, Any]) -> str | None:
+        """The search's query text (only asked when content is recorded)."""
+
+    def records(self, arguments: Mapping[str, Any], result: Any) -> list[MemoryRecord]:
+        """The records written or found (only asked when content is recorded)."""
+
+
+def traced_memory(telemetry: Telemetry, reader: MemoryReader, guard: NestedCallGuard) -> Wrap:
+    def wrap(original: MemoryCall) -> MemoryCall:
+        steps = _MemorySteps(telemetry, reader, guard, _signature(original))
+        return guarded_coroutine(steps)(original)
+
+    return wrap
+
+
+class _Running(NamedTuple):
+    operation: Operation
+    arguments: Mapping[str, Any]
+
+
+class _MemorySteps:
+    what = "a memory span"
+
+    def __init__(
+        self,
+        telemetry: Telemetry,
+        reader: MemoryReader,
+        guard: NestedCallGuard,
+        signature: inspect.Signature | None,
+    ) -> None:
+        self._telemetry = telemetry
+        self._reader = reader
+        self._guard = guard
+        self._signature = signature
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> _Running | None:
+        memory = args[0]
+        if self._guard.is_running(memory):
+            return None
+        arguments = _bound(self._signature, args, kwargs)
+        request = self._reader.request(memory, arguments)
+        if request is None:
+            return None
+        operation = start_memory_operation(self._telemetry, request)
+        # Once the span started, a failure to read is reported and the call
+        # stays traced: the span must still end.
+        if records_content(self._telemetry, operation):
+            safely("recording a memory query", self._record_query, operation, arguments)
+        return _Running(operation, arguments)
+
+    def scope(self, running: _Running, args: Arguments) -> AbstractContextManager[object]:
+        return step_scope(running.operation, also=self._guard.running(args[0]))
+
+    def returned(self, running: _Running, result: Any) -> Any:
+        operation, arguments = running
+        if records_content(self._telemetry, operation):
+            what = "recording memory records"
+            safely(what, self._record_records, operation, arguments, result)
+        count = None
+        try:
+            count = self._reader.count(arguments, result)
+        except Exception:
+            report_internal_error("counting memory records")
+        memory_returned(operation, count)
+        return result
+
+    def failed(self, running: _Running, error: BaseException) -> None:
+        running.operation.fail(error)
+
+    def _record_query(self, operation: Operation, arguments: Mapping[str, Any]) -> None:
+        query = self._reader.query(arguments)
+        if query is not None:
+            self._telemetry.record_content(operation, query_content(query))
+
+    def _record_records(
+        self, operation: Operation, arguments: Mapping[str, Any], result: Any
+    ) -> None:
+        records = self._reader.records(arguments, result)
+        self._telemetry.record_content(operation, memory_records_content(records))
+
+
+def _signature(function: Callable[..., Any]) -> inspect.Signature | None:
+    try:
+        return inspect.signature(function)
+    except (TypeError, ValueError):
+        return None
+
+
+def _bound(
+    signature: inspect.Signature | None, args: Arguments, kwargs: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """``args`` and ``kwargs`` by parameter name, defaults applied. A call
+    that does not fit the signature (it will raise ``TypeError`` itself) is
+    traced with no arguments known."""
+    if signature is None:
+        return {}
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError:
+        return {}
+    bound.apply_defaults()
+    return bound.arguments
