@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
+from otelscope.core.arguments import bound_arguments, signature_of
 from otelscope.core.guard import Arguments, guarded_coroutine, report_internal_error, safely
 from otelscope.core.hierarchy import NestedCallGuard
 from otelscope.core.memory import (
@@ -59,7 +60,7 @@ class MemoryReader(Protocol):
 
 def traced_memory(telemetry: Telemetry, reader: MemoryReader, guard: NestedCallGuard) -> Wrap:
     def wrap(original: MemoryCall) -> MemoryCall:
-        steps = _MemorySteps(telemetry, reader, guard, _signature(original))
+        steps = _MemorySteps(telemetry, reader, guard, signature_of(original))
         return guarded_coroutine(steps)(original)
 
     return wrap
@@ -89,7 +90,7 @@ class _MemorySteps:
         memory = args[0]
         if self._guard.is_running(memory):
             return None
-        arguments = _bound(self._signature, args, kwargs)
+        arguments = bound_arguments(self._signature, args, kwargs)
         request = self._reader.request(memory, arguments)
         if request is None:
             return None
@@ -129,26 +130,3 @@ class _MemorySteps:
     ) -> None:
         records = self._reader.records(arguments, result)
         self._telemetry.record_content(operation, memory_records_content(records))
-
-
-def _signature(function: Callable[..., Any]) -> inspect.Signature | None:
-    try:
-        return inspect.signature(function)
-    except (TypeError, ValueError):
-        return None
-
-
-def _bound(
-    signature: inspect.Signature | None, args: Arguments, kwargs: Mapping[str, Any]
-) -> Mapping[str, Any]:
-    """``args`` and ``kwargs`` by parameter name, defaults applied. A call
-    that does not fit the signature (it will raise ``TypeError`` itself) is
-    traced with no arguments known."""
-    if signature is None:
-        return {}
-    try:
-        bound = signature.bind(*args, **kwargs)
-    except TypeError:
-        return {}
-    bound.apply_defaults()
-    return bound.arguments

@@ -20,6 +20,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
+from otelscope.core.arguments import bound_arguments, signature_of
 from otelscope.core.guard import Arguments, guarded_coroutine, report_internal_error, safely
 from otelscope.core.hierarchy import NestedCallGuard
 from otelscope.core.operation import Operation
@@ -66,7 +67,7 @@ def traced_retrieval(telemetry: Telemetry, reader: RetrievalReader, guard_name: 
     guard = NestedCallGuard(guard_name)
 
     def wrap(original: KnowledgeCall) -> KnowledgeCall:
-        steps = _RetrievalSteps(telemetry, reader, guard, _signature(original))
+        steps = _RetrievalSteps(telemetry, reader, guard, signature_of(original))
         return guarded_coroutine(steps)(original)
 
     return wrap
@@ -76,7 +77,7 @@ def traced_indexing(telemetry: Telemetry, reader: IndexingReader, guard_name: st
     guard = NestedCallGuard(guard_name)
 
     def wrap(original: KnowledgeCall) -> KnowledgeCall:
-        steps = _IndexingSteps(telemetry, reader, guard, _signature(original))
+        steps = _IndexingSteps(telemetry, reader, guard, signature_of(original))
         return guarded_coroutine(steps)(original)
 
     return wrap
@@ -103,7 +104,7 @@ class _KnowledgeSteps:
         one traced already (``super()``)."""
         if self._guard.is_running(args[0]):
             return None
-        return _bound(self._signature, args, kwargs)
+        return bound_arguments(self._signature, args, kwargs)
 
     def scope(self, running: _Running, args: Arguments) -> AbstractContextManager[object]:
         return step_scope(running.operation, also=self._guard.running(args[0]))
@@ -183,26 +184,3 @@ class _IndexingSteps(_KnowledgeSteps):
     def returned(self, running: _Running, result: Any) -> Any:
         running.operation.stop()
         return result
-
-
-def _signature(function: Callable[..., Any]) -> inspect.Signature | None:
-    try:
-        return inspect.signature(function)
-    except (TypeError, ValueError):
-        return None
-
-
-def _bound(
-    signature: inspect.Signature | None, args: Arguments, kwargs: Mapping[str, Any]
-) -> Mapping[str, Any]:
-    """``args`` and ``kwargs`` by parameter name, defaults applied. A call
-    that does not fit the signature (it will raise ``TypeError`` itself) is
-    traced with no arguments known."""
-    if signature is None:
-        return {}
-    try:
-        bound = signature.bind(*args, **kwargs)
-    except TypeError:
-        return {}
-    bound.apply_defaults()
-    return bound.arguments
