@@ -80,13 +80,6 @@ def start_memory_operation(telemetry: Telemetry, request: MemoryRequest) -> Oper
     return telemetry.start_part(request.operation, SpanKind.CLIENT, attributes)
 
 
-def records_content(telemetry: Telemetry, operation: Operation) -> bool:
-    """Whether the query and the records are wanted on ``operation``: only
-    spans carry them (the conventions define no memory event), and a span a
-    sampler dropped gets nothing, so neither is read then."""
-    return telemetry.wants_span_content(operation)
-
-
 def query_content(query: str | None) -> dict[str, Any]:
     return {conv.MEMORY_QUERY_TEXT: query}
 

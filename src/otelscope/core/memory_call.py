@@ -31,7 +31,6 @@ from otelscope.core.memory import (
     memory_records_content,
     memory_returned,
     query_content,
-    records_content,
     start_memory_operation,
 )
 from otelscope.core.operation import Operation
@@ -97,7 +96,7 @@ class _MemorySteps:
         operation = start_memory_operation(self._telemetry, request)
         # Once the span started, a failure to read is reported and the call
         # stays traced: the span must still end.
-        if records_content(self._telemetry, operation):
+        if self._telemetry.wants_span_content(operation):
             safely("recording a memory query", self._record_query, operation, arguments)
         return _Running(operation, arguments)
 
@@ -106,7 +105,7 @@ class _MemorySteps:
 
     def returned(self, running: _Running, result: Any) -> Any:
         operation, arguments = running
-        if records_content(self._telemetry, operation):
+        if self._telemetry.wants_span_content(operation):
             what = "recording memory records"
             safely(what, self._record_records, operation, arguments, result)
         count = None

@@ -96,13 +96,6 @@ def _source_attributes(operation: str, source: KnowledgeSource) -> dict[str, Att
     }
 
 
-def records_content(telemetry: Telemetry, operation: Operation) -> bool:
-    """Whether the query and the documents are wanted on ``operation``: only
-    spans carry them (the conventions define no retrieval event), and a span
-    a sampler dropped gets nothing, so neither is read then."""
-    return telemetry.wants_span_content(operation)
-
-
 def query_content(query: str | None) -> dict[str, Any]:
     return {conv.RETRIEVAL_QUERY_TEXT: query}
 

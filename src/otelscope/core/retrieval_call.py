@@ -30,7 +30,6 @@ from otelscope.core.retrieval import (
     RetrievedDocument,
     documents_content,
     query_content,
-    records_content,
     retrieved,
     start_indexing,
     start_retrieval,
@@ -133,13 +132,13 @@ class _RetrievalSteps(_KnowledgeSteps):
         operation = start_retrieval(self._telemetry, self._reader.request(args[0], arguments))
         # Once the span started, a failure to read is reported and the call
         # stays traced: the span must still end.
-        if records_content(self._telemetry, operation):
+        if self._telemetry.wants_span_content(operation):
             safely("recording a retrieval's query", self._record_query, operation, arguments)
         return _Running(operation, arguments)
 
     def returned(self, running: _Running, result: Any) -> Any:
         operation, arguments = running
-        if records_content(self._telemetry, operation):
+        if self._telemetry.wants_span_content(operation):
             what = "recording retrieved documents"
             safely(what, self._record_documents, operation, arguments, result)
         count = None

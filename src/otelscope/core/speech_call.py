@@ -95,7 +95,7 @@ class _SpeechSteps:
             return None
         request = self._reader.request(model, call_args, kwargs)
         operation = start_speech(self._telemetry, request)
-        if self._records_content(operation):
+        if self._telemetry.wants_span_content(operation):
             text = self._reader.text_in(call_args, kwargs)
             if text:
                 self._telemetry.record_content(operation, text_content(request.operation, text))
@@ -119,7 +119,7 @@ class _SpeechSteps:
 
     def finish(self, running: _Running, result: SpeechResult, response: Any) -> None:
         operation = running.operation
-        if response is not None and self._records_content(operation):
+        if response is not None and self._telemetry.wants_span_content(operation):
             try:
                 text = self._reader.text_out(response)
                 if text:
@@ -128,11 +128,6 @@ class _SpeechSteps:
             except Exception:
                 report_internal_error("recording a transcript")
         operation.finish(result)
-
-    def _records_content(self, operation: SpeechOperation) -> bool:
-        # Only spans carry speech content (the conventions' inference event
-        # is a chat call's), and a span a sampler dropped gets none.
-        return self._telemetry.wants_span_content(operation)
 
 
 class _SpeechStream:
