@@ -86,10 +86,8 @@ class ScriptedRealtimeModel(RealtimeModelBase):
 class SilentTransport(TransportBase):
     """A client that sends no audio and hangs up when told to."""
 
-    input_sample_rate = RATE
-    output_sample_rate = RATE
-
-    def __init__(self) -> None:
+    def __init__(self, rate: int = RATE) -> None:
+        self.input_sample_rate = self.output_sample_rate = rate
         self.hang_up = asyncio.Event()
 
     async def start(self) -> None:

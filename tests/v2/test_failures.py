@@ -229,9 +229,11 @@ def test_a_tool_response_of_a_subclass_tells_how_the_tool_ended() -> None:
             AppToolResponse(content=[TextBlock(text="tool broke")], state=state)
         )
 
-    assert ended("error") == ToolOutcome(error="tool broke")
-    assert ended("interrupted") == ToolOutcome(interrupted=True)
-    assert ended("success") == ToolOutcome()
+    # The final response: a consumer that stops reading after it ended a
+    # completed call.
+    assert ended("error") == ToolOutcome(error="tool broke", final=True)
+    assert ended("interrupted") == ToolOutcome(interrupted=True, final=True)
+    assert ended("success") == ToolOutcome(final=True)
     # The chunks before the final response say nothing.
     assert readers.tool_outcome(ToolChunk(content=[TextBlock(text="x")])) is None
 

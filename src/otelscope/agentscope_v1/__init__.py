@@ -20,6 +20,9 @@ Where each span comes from:
   (``memory``)
 - plan events on the agent call's span: the ``PlanNotebook`` methods that
   change its plan (``plans``)
+- ``realtime_session``, ``realtime_turn``: ``RealtimeAgent.start`` to
+  ``stop``, and the events each realtime model class's ``parse_api_message``
+  reads from its socket (``realtime_sessions``)
 
 1.x hooks are deliberately not used: their runner keeps a re-entrancy flag on
 the agent instance and skips hooks for overlapping calls, deep-copies the
@@ -61,3 +64,6 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     install_on_import(patches, {"agentscope.tts": "otelscope.agentscope_v1.speech"}, telemetry)
     install_on_import(patches, {"agentscope.memory": "otelscope.agentscope_v1.memory"}, telemetry)
     install_on_import(patches, {"agentscope.plan": "otelscope.agentscope_v1.plans"}, telemetry)
+    install_on_import(
+        patches, {"agentscope.realtime": "otelscope.agentscope_v1.realtime_sessions"}, telemetry
+    )

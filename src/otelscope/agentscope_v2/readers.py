@@ -121,8 +121,9 @@ def tool_outcome(item: Any) -> ToolOutcome | None:
         return None
     state = str(getattr(item, "state", ""))
     if state == "error":
-        return ToolOutcome(error=_text_of(getattr(item, "content", None)) or "tool error")
-    return ToolOutcome(interrupted=state == _INTERRUPTED)
+        error = _text_of(getattr(item, "content", None)) or "tool error"
+        return ToolOutcome(error=error, final=True)
+    return ToolOutcome(interrupted=state == _INTERRUPTED, final=True)
 
 
 def _text_of(blocks: Any) -> str | None:

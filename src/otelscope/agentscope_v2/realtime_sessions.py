@@ -10,21 +10,28 @@ from the events the stream yields, as its consumer takes them: a
 ``ReplyStartEvent`` opens one (the agent's reply, or the user's utterance,
 by its role), the ``ReplyEndEvent`` of the same reply id ends it with its
 finished reason, and each ``ModelCallEndEvent`` of the reply adds its
-tokens. Model calls and tool calls of a turn are not spans of their own
-(the realtime model speaks over one socket; the agent runs its tools
-itself).
+tokens. Model calls are not spans of their own (the realtime model speaks
+over one socket). The agent runs a reply's tool calls in a task of its own
+(``_run_tool``, one call each): wrapped to run in the span of the turn of
+its reply id (the session's, if the consumer has not taken that reply's
+start yet), so the tool's ``execute_tool`` span nests under the turn. The
+session of each agent's running stream is per-agent state (a
+``WeakKeyDictionary``, rule 3 of ``otelscope.core.calls``).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncGenerator, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from otelscope.agentscope_common.providers import provider_for_class
-from otelscope.core.guard import Arguments, guarded_stream
+from otelscope.core.guard import Arguments, guarded_coroutine, guarded_stream
+from otelscope.core.operation import Operation
 from otelscope.core.patching import Patches
 from otelscope.core.realtime import RealtimeSession, SessionInfo, start_session
-from otelscope.core.streams import traced_stream
+from otelscope.core.streams import step_scope, traced_stream
 from otelscope.core.telemetry import Telemetry
 from otelscope.core.values import field, integer, text
 
@@ -33,6 +40,11 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     from agentscope.agent import RealtimeAgent
 
     patches.wrap(RealtimeAgent, "reply_stream", guarded_stream(_SessionSteps(telemetry)))
+    patches.wrap(RealtimeAgent, "_run_tool", guarded_coroutine(_ToolSteps()))
+
+
+# The session of each agent's running `reply_stream`.
+_sessions: weakref.WeakKeyDictionary[Any, RealtimeSession] = weakref.WeakKeyDictionary()
 
 
 class _SessionSteps:
@@ -50,7 +62,9 @@ class _SessionSteps:
             text(field(model, "model")),
             text(field(field(agent, "state"), "session_id")),
         )
-        return start_session(self._telemetry, info)
+        session = start_session(self._telemetry, info)
+        _sessions[agent] = session
+        return session
 
     def traced(
         self, session: RealtimeSession, source: AsyncGenerator[Any, None]
@@ -59,6 +73,28 @@ class _SessionSteps:
 
     def failed(self, session: RealtimeSession, error: BaseException | None) -> None:
         session.end(error)
+
+
+class _ToolSteps:
+    """Runs a tool call of a reply in the span of the reply's turn."""
+
+    what = "a realtime tool call's turn"
+
+    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> Operation | None:
+        session = _sessions.get(args[0])
+        if session is None or session.operation.ended:
+            return None
+        reply_id = args[1] if len(args) > 1 else kwargs.get("reply_id")
+        return session.turn_operation(str(reply_id)) or session.operation
+
+    def scope(self, turn: Operation, args: Arguments) -> AbstractContextManager[object]:
+        return step_scope(turn)
+
+    def returned(self, turn: Operation, result: Any) -> Any:
+        return result
+
+    def failed(self, turn: Operation, error: BaseException) -> None:
+        return None
 
 
 class _Turns:

@@ -343,6 +343,9 @@ REALTIME_TURN_ROLE: Final = "otelscope.realtime.turn.role"
 REALTIME_TURN_ID: Final = "otelscope.realtime.turn.id"
 REALTIME_TURN_FINISH_REASON: Final = "otelscope.realtime.turn.finish_reason"
 REALTIME_TURN_COUNT: Final = "otelscope.realtime.turn.count"
+# An error the provider reported on the socket while no turn was open.
+EVENT_REALTIME_ERROR: Final = "otelscope.realtime.error"
+REALTIME_ERROR_MESSAGE: Final = "otelscope.realtime.error.message"
 
 # Long-term memory: which memory class served a memory operation (AgentScope's
 # `Mem0LongTermMemory`, `ReMePersonalLongTermMemory`, `Mem0Middleware`, ... or

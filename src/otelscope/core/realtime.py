@@ -2,18 +2,22 @@
 
 A session is one conversation a realtime (voice) agent holds: an INTERNAL
 span ``realtime_session {agent}`` with the agent, the provider and the model
-of its realtime model, and, when it ends, how many turns it held. Each turn
-is an INTERNAL span ``realtime_turn`` under it: one reply of the agent (every
-model response up to the next user turn, tool calls included) or one
-utterance of the user, numbered from 1 in its session, with its role and
-AgentScope's reply id; an agent's turn also carries why it ended and the
-tokens its model responses reported. The conventions have no operation for
-either (``conventions.OP_REALTIME_SESSION``).
+of its realtime model, where its socket goes when the adapter knows, and,
+when it ends, how many turns it held. Each turn is an INTERNAL span
+``realtime_turn`` under it: one reply of the agent, as its AgentScope line
+defines a reply (2.x: every model response up to the next user turn, tool
+calls included; 1.x: one model response), or one utterance of the user,
+numbered from 1 in its session, with its role and AgentScope's id for it;
+an agent's turn also carries why it ended and the tokens its model
+responses reported. The conventions have no operation for either
+(``conventions.OP_REALTIME_SESSION``).
 
 A turn is started and ended as the session's events pass (the adapter reads
 them); a turn still open when its session ends did not complete, and ends
-cancelled. Both start with ``Telemetry.start_part`` (the conversation, and
-nothing under a span a sampler dropped).
+cancelled. An error the provider reports on the socket (not an exception)
+fails the turn it happened in, or is an event on the session. Both start
+with ``Telemetry.start_part`` (the conversation, and nothing under a span a
+sampler dropped).
 """
 
 from __future__ import annotations
@@ -33,11 +37,15 @@ class SessionInfo(NamedTuple):
     provider: str | None
     model: str | None
     conversation_id: str | None = None
+    # Where the realtime model's socket goes, where the agent says.
+    server_address: str | None = None
+    server_port: int | None = None
 
 
 # How a turn ended, as AgentScope reports it.
 TURN_COMPLETED = "completed"
 TURN_INTERRUPTED = "interrupted"
+TURN_ERROR = "error"
 
 
 class _Turn:
@@ -93,23 +101,50 @@ class RealtimeSession:
             turn.output_tokens = (turn.output_tokens or 0) + output_tokens
 
     def turn_ended(self, reply_id: str, finish_reason: str | None) -> None:
-        turn = self._turns.pop(reply_id, None)
-        if turn is None:
+        operation = self._closing(reply_id, finish_reason)
+        if operation is None:
             return
-        operation = turn.operation
-        operation.set_all(
-            {
-                conv.REALTIME_TURN_FINISH_REASON: finish_reason,
-                conv.USAGE_INPUT_TOKENS: turn.input_tokens,
-                conv.USAGE_OUTPUT_TOKENS: turn.output_tokens,
-            }
-        )
         if finish_reason is None or finish_reason == TURN_COMPLETED:
             operation.stop()
         elif finish_reason == TURN_INTERRUPTED:
             operation.cancel()
         else:
             operation.fail_as(finish_reason, f"the turn ended: {finish_reason}")
+
+    def turn_failed(self, reply_id: str, error_type: str, message: str) -> None:
+        """The provider reported an error in the turn (an error event on the
+        socket, not an exception): it ends failed, with the provider's error."""
+        operation = self._closing(reply_id, TURN_ERROR)
+        if operation is not None:
+            operation.fail_as(error_type, message)
+
+    def _closing(self, reply_id: str, finish_reason: str | None) -> Operation | None:
+        """Take an open turn off the session, with why it ended and its usage."""
+        turn = self._turns.pop(reply_id, None)
+        if turn is None:
+            return None
+        turn.operation.set_all(
+            {
+                conv.REALTIME_TURN_FINISH_REASON: finish_reason,
+                conv.USAGE_INPUT_TOKENS: turn.input_tokens,
+                conv.USAGE_OUTPUT_TOKENS: turn.output_tokens,
+            }
+        )
+        return turn.operation
+
+    def error_reported(self, error_type: str, message: str) -> None:
+        """The provider reported an error outside any turn: an event on the
+        session, which goes on."""
+        if not self.operation.ended:
+            self.operation.span.add_event(
+                conv.EVENT_REALTIME_ERROR,
+                {conv.ERROR_TYPE: error_type, conv.REALTIME_ERROR_MESSAGE: message},
+            )
+
+    def turn_operation(self, reply_id: str) -> Operation | None:
+        """The span of a turn still open (to nest the turn's tool calls)."""
+        turn = self._turns.get(reply_id)
+        return None if turn is None else turn.operation
 
     def end(self, error: BaseException | None = None, *, cancelled: bool = False) -> None:
         """End the session: its open turns first (cancelled: they did not
@@ -137,6 +172,8 @@ def start_session(telemetry: Telemetry, info: SessionInfo) -> RealtimeSession:
             conv.PROVIDER_NAME: info.provider,
             conv.REQUEST_MODEL: info.model,
             conv.CONVERSATION_ID: info.conversation_id,
+            conv.SERVER_ADDRESS: info.server_address,
+            conv.SERVER_PORT: info.server_port,
         },
     )
     return RealtimeSession(telemetry, operation, info.conversation_id)

@@ -43,6 +43,9 @@ class ToolOutcome(NamedTuple):
     interrupted: bool = False
     # The framework's message when it turned the tool's failure into a result.
     error: str | None = None
+    # The item is the call's completed result: a consumer that closes the
+    # stream after it (2.x ``RealtimeAgent`` does) ends a call that finished.
+    final: bool = False
 
 
 class ToolFailures(Protocol):
@@ -111,4 +114,7 @@ class ToolStream:
         self._operation.fail(error)
 
     def closed(self) -> None:
-        self._operation.cancel()
+        if self._outcome.final:
+            self.finished()
+        else:
+            self._operation.cancel()

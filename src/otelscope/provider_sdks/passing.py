@@ -10,7 +10,7 @@ from otelscope.core.guard import safely
 from otelscope.core.served import ServedResult
 
 # The port of a URL that names none (HTTP clients leave the default out).
-_DEFAULT_PORTS = {"https": 443, "http": 80}
+_DEFAULT_PORTS = {"https": 443, "http": 80, "wss": 443, "ws": 80}
 
 
 class ChunkReader(Protocol):
