@@ -7,23 +7,21 @@ runs with its span current, so what it calls (an embedding or model call of
 the backend) nests under it, and a memory tool the model calls nests under
 its ``execute_tool`` span.
 
-The reader sees the call's arguments by name, defaults applied (each wrapped
-method's signature is read once, when it is wrapped): a limit left out is
-the method's own default. One ``NestedCallGuard`` per operation, shared by
-the methods that perform it: a method that reaches another of the same
-operation on the same memory (a subclass's ``super()``, a tool method that
-writes through ``record``, a write that retries itself) is one span.
+The reader sees the call's arguments by name, defaults applied
+(``otelscope.core.method_call``): a limit left out is the method's own
+default. One ``NestedCallGuard`` per operation, shared by the methods that
+perform it: a method that reaches another of the same operation on the same
+memory (a subclass's ``super()``, a tool method that writes through
+``record``, a write that retries itself) is one span.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Coroutine, Mapping
-from contextlib import AbstractContextManager
-from typing import Any, NamedTuple, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-from otelscope.core.arguments import bound_arguments, signature_of
-from otelscope.core.guard import Arguments, guarded_coroutine, report_internal_error, safely
+from otelscope.core.guard import report_internal_error, safely
 from otelscope.core.hierarchy import NestedCallGuard
 from otelscope.core.memory import (
     MemoryRecord,
@@ -33,12 +31,9 @@ from otelscope.core.memory import (
     query_content,
     start_memory_operation,
 )
+from otelscope.core.method_call import MethodSteps, Running, Wrap, traced_method
 from otelscope.core.operation import Operation
-from otelscope.core.streams import step_scope
 from otelscope.core.telemetry import Telemetry
-
-MemoryCall = Callable[..., Coroutine[Any, Any, Any]]
-Wrap = Callable[[MemoryCall], MemoryCall]
 
 
 class MemoryReader(Protocol):
@@ -58,19 +53,10 @@ class MemoryReader(Protocol):
 
 
 def traced_memory(telemetry: Telemetry, reader: MemoryReader, guard: NestedCallGuard) -> Wrap:
-    def wrap(original: MemoryCall) -> MemoryCall:
-        steps = _MemorySteps(telemetry, reader, guard, signature_of(original))
-        return guarded_coroutine(steps)(original)
-
-    return wrap
+    return traced_method(lambda signature: _MemorySteps(telemetry, reader, guard, signature))
 
 
-class _Running(NamedTuple):
-    operation: Operation
-    arguments: Mapping[str, Any]
-
-
-class _MemorySteps:
+class _MemorySteps(MethodSteps):
     what = "a memory span"
 
     def __init__(
@@ -80,16 +66,11 @@ class _MemorySteps:
         guard: NestedCallGuard,
         signature: inspect.Signature | None,
     ) -> None:
+        super().__init__(guard, signature)
         self._telemetry = telemetry
         self._reader = reader
-        self._guard = guard
-        self._signature = signature
 
-    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> _Running | None:
-        memory = args[0]
-        if self._guard.is_running(memory):
-            return None
-        arguments = bound_arguments(self._signature, args, kwargs)
+    def start(self, memory: Any, arguments: Mapping[str, Any]) -> Operation | None:
         request = self._reader.request(memory, arguments)
         if request is None:
             return None
@@ -98,12 +79,9 @@ class _MemorySteps:
         # stays traced: the span must still end.
         if self._telemetry.wants_span_content(operation):
             safely("recording a memory query", self._record_query, operation, arguments)
-        return _Running(operation, arguments)
+        return operation
 
-    def scope(self, running: _Running, args: Arguments) -> AbstractContextManager[object]:
-        return step_scope(running.operation, also=self._guard.running(args[0]))
-
-    def returned(self, running: _Running, result: Any) -> Any:
+    def returned(self, running: Running, result: Any) -> Any:
         operation, arguments = running
         if self._telemetry.wants_span_content(operation):
             what = "recording memory records"
@@ -115,9 +93,6 @@ class _MemorySteps:
             report_internal_error("counting memory records")
         memory_returned(operation, count)
         return result
-
-    def failed(self, running: _Running, error: BaseException) -> None:
-        running.operation.fail(error)
 
     def _record_query(self, operation: Operation, arguments: Mapping[str, Any]) -> None:
         query = self._reader.query(arguments)

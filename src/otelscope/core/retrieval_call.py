@@ -6,23 +6,21 @@ four guarded steps are ``otelscope.core.guard``'s, the spans
 ``otelscope.core.retrieval``'s. The method runs with its span current, so
 the embedding call it makes nests under it.
 
-The reader sees the call's arguments by name, defaults applied (each
-wrapped method's signature is read once, when it is wrapped): a limit the
-caller left out is the method's own default, the one the search used. A
-subclass that overrides the method and calls ``super()`` passes through two
-wrappers; the inner one steps aside (a ``NestedCallGuard`` per method).
+The reader sees the call's arguments by name, defaults applied, and a
+subclass's ``super()`` call is one span (``otelscope.core.method_call``; a
+``NestedCallGuard`` per method): a limit the caller left out is the
+method's own default, the one the search used.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Coroutine, Mapping
-from contextlib import AbstractContextManager
-from typing import Any, NamedTuple, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-from otelscope.core.arguments import bound_arguments, signature_of
-from otelscope.core.guard import Arguments, guarded_coroutine, report_internal_error, safely
+from otelscope.core.guard import report_internal_error, safely
 from otelscope.core.hierarchy import NestedCallGuard
+from otelscope.core.method_call import MethodSteps, Running, Wrap, traced_method
 from otelscope.core.operation import Operation
 from otelscope.core.retrieval import (
     IndexingRequest,
@@ -34,11 +32,7 @@ from otelscope.core.retrieval import (
     start_indexing,
     start_retrieval,
 )
-from otelscope.core.streams import step_scope
 from otelscope.core.telemetry import Telemetry
-
-KnowledgeCall = Callable[..., Coroutine[Any, Any, Any]]
-Wrap = Callable[[KnowledgeCall], KnowledgeCall]
 
 
 class RetrievalReader(Protocol):
@@ -64,55 +58,15 @@ class IndexingReader(Protocol):
 
 def traced_retrieval(telemetry: Telemetry, reader: RetrievalReader, guard_name: str) -> Wrap:
     guard = NestedCallGuard(guard_name)
-
-    def wrap(original: KnowledgeCall) -> KnowledgeCall:
-        steps = _RetrievalSteps(telemetry, reader, guard, signature_of(original))
-        return guarded_coroutine(steps)(original)
-
-    return wrap
+    return traced_method(lambda signature: _RetrievalSteps(telemetry, reader, guard, signature))
 
 
 def traced_indexing(telemetry: Telemetry, reader: IndexingReader, guard_name: str) -> Wrap:
     guard = NestedCallGuard(guard_name)
-
-    def wrap(original: KnowledgeCall) -> KnowledgeCall:
-        steps = _IndexingSteps(telemetry, reader, guard, signature_of(original))
-        return guarded_coroutine(steps)(original)
-
-    return wrap
+    return traced_method(lambda signature: _IndexingSteps(telemetry, reader, guard, signature))
 
 
-class _Running(NamedTuple):
-    operation: Operation
-    arguments: Mapping[str, Any]
-
-
-class _KnowledgeSteps:
-    """What a read and a write share: the method runs with its span current,
-    marked as running for its knowledge base."""
-
-    def __init__(
-        self, telemetry: Telemetry, guard: NestedCallGuard, signature: inspect.Signature | None
-    ) -> None:
-        self._telemetry = telemetry
-        self._guard = guard
-        self._signature = signature
-
-    def arguments(self, args: Arguments, kwargs: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        """The call's arguments by name, or None when this call is part of
-        one traced already (``super()``)."""
-        if self._guard.is_running(args[0]):
-            return None
-        return bound_arguments(self._signature, args, kwargs)
-
-    def scope(self, running: _Running, args: Arguments) -> AbstractContextManager[object]:
-        return step_scope(running.operation, also=self._guard.running(args[0]))
-
-    def failed(self, running: _Running, error: BaseException) -> None:
-        running.operation.fail(error)
-
-
-class _RetrievalSteps(_KnowledgeSteps):
+class _RetrievalSteps(MethodSteps):
     what = "a retrieval span"
 
     def __init__(
@@ -122,21 +76,19 @@ class _RetrievalSteps(_KnowledgeSteps):
         guard: NestedCallGuard,
         signature: inspect.Signature | None,
     ) -> None:
-        super().__init__(telemetry, guard, signature)
+        super().__init__(guard, signature)
+        self._telemetry = telemetry
         self._reader = reader
 
-    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> _Running | None:
-        arguments = self.arguments(args, kwargs)
-        if arguments is None:
-            return None
-        operation = start_retrieval(self._telemetry, self._reader.request(args[0], arguments))
+    def start(self, knowledge: Any, arguments: Mapping[str, Any]) -> Operation:
+        operation = start_retrieval(self._telemetry, self._reader.request(knowledge, arguments))
         # Once the span started, a failure to read is reported and the call
         # stays traced: the span must still end.
         if self._telemetry.wants_span_content(operation):
             safely("recording a retrieval's query", self._record_query, operation, arguments)
-        return _Running(operation, arguments)
+        return operation
 
-    def returned(self, running: _Running, result: Any) -> Any:
+    def returned(self, running: Running, result: Any) -> Any:
         operation, arguments = running
         if self._telemetry.wants_span_content(operation):
             what = "recording retrieved documents"
@@ -160,7 +112,7 @@ class _RetrievalSteps(_KnowledgeSteps):
         self._telemetry.record_content(operation, documents_content(documents))
 
 
-class _IndexingSteps(_KnowledgeSteps):
+class _IndexingSteps(MethodSteps):
     what = "an index_documents span"
 
     def __init__(
@@ -170,16 +122,9 @@ class _IndexingSteps(_KnowledgeSteps):
         guard: NestedCallGuard,
         signature: inspect.Signature | None,
     ) -> None:
-        super().__init__(telemetry, guard, signature)
+        super().__init__(guard, signature)
+        self._telemetry = telemetry
         self._reader = reader
 
-    def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> _Running | None:
-        arguments = self.arguments(args, kwargs)
-        if arguments is None:
-            return None
-        request = self._reader.request(args[0], arguments)
-        return _Running(start_indexing(self._telemetry, request), arguments)
-
-    def returned(self, running: _Running, result: Any) -> Any:
-        running.operation.stop()
-        return result
+    def start(self, knowledge: Any, arguments: Mapping[str, Any]) -> Operation:
+        return start_indexing(self._telemetry, self._reader.request(knowledge, arguments))
