@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -81,6 +81,30 @@ async def until(queue: asyncio.Queue[Any], kind: type, count: int = 1) -> list[A
     return taken
 
 
+class Exchange(NamedTuple):
+    """What the client sends, and the agent's outgoing event to wait for."""
+
+    sent: Any
+    until: type
+    count: int = 1
+
+
+async def conversation(agent: RealtimeAgent, *exchanges: Exchange) -> list[Any]:
+    """Start the agent, make each exchange in turn, stop it: the agent's
+    outgoing events."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    await agent.start(queue)
+    events: list[Any] = []
+    for sent, kind, count in exchanges:
+        await agent.handle_input(sent)
+        events += await until(queue, kind, count)
+    await agent.stop()
+    return events
+
+
+DONE = ServerEvents.AgentResponseDoneEvent
+
+
 def session_attributes(server: FakeOpenAIRealtime, turns: int) -> dict[str, Any]:
     return {
         "gen_ai.operation.name": "realtime_session",
@@ -102,15 +126,7 @@ def test_a_spoken_question_with_a_tool_call_is_a_session_of_three_turns(
     )
     agent = RealtimeAgent("Voice", "Be brief.", realtime_model(server), weather_toolkit())
 
-    async def talk() -> list[Any]:
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        await agent.start(queue)
-        await agent.handle_input(audio())
-        events = await until(queue, ServerEvents.AgentResponseDoneEvent, count=2)
-        await agent.stop()
-        return events
-
-    events = asyncio.run(talk())
+    events = asyncio.run(conversation(agent, Exchange(audio(), DONE, count=2)))
 
     [result] = [e for e in events if isinstance(e, ServerEvents.AgentResponseToolResultEvent)]
     assert result.tool_result["output"] == [{"type": "text", "text": "Sunny in Oslo"}]
@@ -161,16 +177,7 @@ def test_typed_text_makes_no_user_turn(traced: Traced, server: FakeOpenAIRealtim
     )
     agent = RealtimeAgent("Voice", "Be brief.", realtime_model(server))
 
-    async def talk() -> None:
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        await agent.start(queue)
-        await agent.handle_input(typed("hello"))
-        await until(queue, ServerEvents.AgentResponseDoneEvent)
-        await agent.handle_input(typed("bye"))
-        await until(queue, ServerEvents.AgentResponseDoneEvent)
-        await agent.stop()
-
-    asyncio.run(talk())
+    asyncio.run(conversation(agent, Exchange(typed("hello"), DONE), Exchange(typed("bye"), DONE)))
 
     [root] = build_trees(traced.spans())
     assert root.shape() == (
@@ -198,17 +205,8 @@ def test_a_provider_error_in_a_response_fails_its_turn_and_the_session_goes_on(
     )
     agent = RealtimeAgent("Voice", "Be brief.", realtime_model(server))
 
-    async def talk() -> list[Any]:
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        await agent.start(queue)
-        await agent.handle_input(typed("weather?"))
-        events = await until(queue, ServerEvents.AgentErrorEvent)
-        await agent.handle_input(typed("again?"))
-        events += await until(queue, ServerEvents.AgentResponseDoneEvent)
-        await agent.stop()
-        return events
-
-    events = asyncio.run(talk())
+    failing = Exchange(typed("weather?"), ServerEvents.AgentErrorEvent)
+    events = asyncio.run(conversation(agent, failing, Exchange(typed("again?"), DONE)))
 
     [error] = [e for e in events if isinstance(e, ServerEvents.AgentErrorEvent)]
     assert error.code == ERROR_CODE
@@ -237,14 +235,7 @@ def test_a_provider_error_outside_a_response_is_an_event_on_the_session(
     server.script(Turn(error=HttpError(400, "unknown item")))
     agent = RealtimeAgent("Voice", "Be brief.", realtime_model(server))
 
-    async def talk() -> None:
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        await agent.start(queue)
-        await agent.handle_input(typed("weather?"))
-        await until(queue, ServerEvents.AgentErrorEvent)
-        await agent.stop()
-
-    asyncio.run(talk())
+    asyncio.run(conversation(agent, Exchange(typed("weather?"), ServerEvents.AgentErrorEvent)))
 
     [root] = build_trees(traced.spans())
     assert root.children == []
@@ -265,14 +256,7 @@ def test_stopping_while_a_tool_runs_ends_its_turn_cancelled(
     release = asyncio.Event()
     agent = RealtimeAgent("Voice", "Be brief.", realtime_model(server), weather_toolkit(release))
 
-    async def talk() -> None:
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        await agent.start(queue)
-        await agent.handle_input(typed("weather?"))
-        await until(queue, ServerEvents.AgentResponseDoneEvent)
-        await agent.stop()
-
-    asyncio.run(talk())
+    asyncio.run(conversation(agent, Exchange(typed("weather?"), DONE)))
 
     [root] = build_trees(traced.spans())
     # The tool was still waiting when the program ended (its task cancelled).
@@ -351,16 +335,10 @@ def test_overlapping_sessions_of_two_agents_keep_their_own_turns(traced: Traced)
             "South": RealtimeAgent("South", "Be brief.", realtime_model(south)),
         }
 
-        async def talk(agent: RealtimeAgent) -> None:
-            queue: asyncio.Queue[Any] = asyncio.Queue()
-            await agent.start(queue)
-            for question in ("weather?", "tomorrow?"):
-                await agent.handle_input(typed(question))
-                await until(queue, ServerEvents.AgentResponseDoneEvent)
-            await agent.stop()
+        questions = (Exchange(typed("weather?"), DONE), Exchange(typed("tomorrow?"), DONE))
 
         async def both() -> None:
-            await asyncio.gather(*(talk(agent) for agent in agents.values()))
+            await asyncio.gather(*(conversation(agent, *questions) for agent in agents.values()))
 
         asyncio.run(both())
 
@@ -380,16 +358,8 @@ def test_a_dropped_session_makes_no_spans_and_changes_nothing(server: FakeOpenAI
     server.script(Turn(tool_calls=(WEATHER_CALL,), response_id="resp-1"), Turn(text="Sunny"))
     agent = RealtimeAgent("Voice", "Be brief.", realtime_model(server), weather_toolkit())
 
-    async def talk() -> list[Any]:
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        await agent.start(queue)
-        await agent.handle_input(audio())
-        events = await until(queue, ServerEvents.AgentResponseDoneEvent, count=2)
-        await agent.stop()
-        return events
-
     try:
-        events = asyncio.run(talk())
+        events = asyncio.run(conversation(agent, Exchange(audio(), DONE, count=2)))
     finally:
         traced.instrumentor.uninstrument()
 
