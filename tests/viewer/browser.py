@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -20,6 +21,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 RENDER_TIMEOUT_S = 15
 PAGE_LOAD_TIMEOUT_S = 30
+# Any alert() a page could be tricked into calling is recorded instead of shown.
+RECORD_ALERTS = "window.__alerts = []; window.alert = function (m) { window.__alerts.push(m); };"
 
 
 class BrowserMissingError(RuntimeError):
@@ -83,6 +86,21 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator[WebDriver]:
             yield driver
         finally:
             driver.quit()
+
+
+def alert_recording_chromium(profile: Path, *, width: int, height: int) -> Iterator[WebDriver]:
+    """A browser for a test module's fixture: the test fails, naming what to
+    install, without Chromium; each page's alerts are recorded."""
+    try:
+        require_browser()
+    except BrowserMissingError as missing:
+        pytest.fail(str(missing))
+    driver = start_chromium(profile, width=width, height=height)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_ALERTS})
+    try:
+        yield driver
+    finally:
+        driver.quit()
 
 
 def open_waterfall(driver: WebDriver, html_path: Path) -> None:

@@ -15,13 +15,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from otelscope.cost import load_prices
 from otelscope.viewer.store_page import render_store_html
-from tests.viewer.browser import (
-    RENDER_TIMEOUT_S,
-    BrowserMissingError,
-    open_waterfall,
-    require_browser,
-    start_chromium,
-)
+from tests.viewer.browser import RENDER_TIMEOUT_S, alert_recording_chromium, open_waterfall
 from tests.viewer.store_traces import (
     CRITIC,
     FIRST,
@@ -35,7 +29,7 @@ from tests.viewer.store_traces import (
     store_traces,
     write_prices,
 )
-from tests.viewer.test_waterfall_browser import ARTIFACTS, RECORD_ALERTS
+from tests.viewer.test_waterfall_browser import ARTIFACTS
 from tests.viewer.traces import HOSTILE, HOSTILE_MESSAGE
 
 WIDTH, HEIGHT = 1400, 1000
@@ -81,18 +75,8 @@ return Array.from(arguments[0].querySelectorAll('.kv-item')).map(function (item)
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
-    try:
-        require_browser()
-    except BrowserMissingError as missing:
-        pytest.fail(str(missing))
-    browser = start_chromium(
-        tmp_path_factory.mktemp("chromium-profile"), width=WIDTH, height=HEIGHT
-    )
-    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_ALERTS})
-    try:
-        yield browser
-    finally:
-        browser.quit()
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    yield from alert_recording_chromium(profile, width=WIDTH, height=HEIGHT)
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,9 @@ from otelscope.viewer.html import render_waterfall_html
 from tests.viewer.browser import (
     RENDER_TIMEOUT_S,
     BrowserMissingError,
+    alert_recording_chromium,
     open_waterfall,
     require_browser,
-    start_chromium,
     take_screenshot,
 )
 from tests.viewer.traces import (
@@ -44,8 +44,6 @@ MIN_BAR_WIDTH_PX = 3
 INDENT_PX = 18
 # Layout rounds to device pixels.
 TOLERANCE_PX = 1.0
-# Any alert() the page could be tricked into calling is recorded instead of shown.
-RECORD_ALERTS = "window.__alerts = []; window.alert = function (m) { window.__alerts.push(m); };"
 
 BAR_GEOMETRY = """
 return Array.from(document.querySelectorAll('.bar')).map(function (bar) {
@@ -70,18 +68,8 @@ def _spans() -> list[SpanRecord]:
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
-    try:
-        require_browser()
-    except BrowserMissingError as missing:
-        pytest.fail(str(missing))
-    browser = start_chromium(
-        tmp_path_factory.mktemp("chromium-profile"), width=WIDTH, height=HEIGHT
-    )
-    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_ALERTS})
-    try:
-        yield browser
-    finally:
-        browser.quit()
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    yield from alert_recording_chromium(profile, width=WIDTH, height=HEIGHT)
 
 
 @pytest.fixture(scope="module")
