@@ -156,6 +156,8 @@ def test_the_openai_model_over_its_socket_with_a_tool_call_is_one_turn_with_the_
         "gen_ai.provider.name": "openai",
         "gen_ai.request.model": REALTIME_MODEL,
         "gen_ai.conversation.id": agent.state.session_id,
+        "server.address": "127.0.0.1",
+        "server.port": server.port,
         "otelscope.realtime.turn.count": 1,
     }
     [turn] = root.children

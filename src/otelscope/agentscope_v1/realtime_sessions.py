@@ -43,8 +43,8 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar, Token
 from typing import Any
-from urllib.parse import urlsplit
 
+from otelscope.agentscope_common import realtime_endpoints
 from otelscope.agentscope_common.providers import provider_for_class
 from otelscope.core.guard import Arguments, guarded_coroutine
 from otelscope.core.hierarchy import wrap_own_methods
@@ -54,7 +54,6 @@ from otelscope.core.realtime import TURN_COMPLETED, RealtimeSession, SessionInfo
 from otelscope.core.streams import step_scope
 from otelscope.core.telemetry import Telemetry
 from otelscope.core.values import field, integer, text
-from otelscope.provider_sdks.passing import port_of
 
 ROLE_ASSISTANT = "assistant"
 ROLE_USER = "user"
@@ -208,7 +207,7 @@ class _StartSteps:
         if earlier is not None:
             earlier.session.end(cancelled=True)
         model = field(agent, "model")
-        address, port = _endpoint(field(model, "websocket_url"))
+        address, port = realtime_endpoints.of_url(field(model, "websocket_url"))
         info = SessionInfo(
             text(field(agent, "name")) or "realtime_agent",
             provider_for_class(type(model)) if model is not None else None,
@@ -300,10 +299,3 @@ class _ParseSteps:
 
     def failed(self, live: _LiveSession, error: BaseException) -> None:
         return None
-
-
-def _endpoint(url: Any) -> tuple[str | None, int | None]:
-    if not isinstance(url, str):
-        return None, None
-    parts = urlsplit(url)
-    return parts.hostname, port_of(parts.scheme, parts.port)

@@ -16,7 +16,9 @@ over one socket). The agent runs a reply's tool calls in a task of its own
 its reply id (the session's, if the consumer has not taken that reply's
 start yet), so the tool's ``execute_tool`` span nests under the turn. The
 session of each agent's running stream is per-agent state (a
-``WeakKeyDictionary``, rule 3 of ``otelscope.core.calls``).
+``WeakKeyDictionary``, rule 3 of ``otelscope.core.calls``). Where the
+model's socket goes is read from its open connection when the stream
+starts (an agent connects its model before it streams).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import AsyncGenerator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
+from otelscope.agentscope_common import realtime_endpoints
 from otelscope.agentscope_common.providers import provider_for_class
 from otelscope.core.guard import Arguments, guarded_coroutine, guarded_stream
 from otelscope.core.operation import Operation
@@ -56,11 +59,14 @@ class _SessionSteps:
     def begin(self, args: Arguments, kwargs: Mapping[str, Any]) -> RealtimeSession:
         agent = args[0]
         model = field(agent, "model")
+        address, port = realtime_endpoints.of_connection(field(model, "_ws"))
         info = SessionInfo(
             text(field(agent, "name")) or "realtime_agent",
             provider_for_class(type(model)) if model is not None else None,
             text(field(model, "model")),
             text(field(field(agent, "state"), "session_id")),
+            address,
+            port,
         )
         session = start_session(self._telemetry, info)
         _sessions[agent] = session
