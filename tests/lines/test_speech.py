@@ -1,10 +1,13 @@
 """`text_to_speech` and `speech_to_text` spans on both AgentScope lines: the
 real OpenAI TTS (both lines) and ASR (2.x) classes, driving the real
-``openai`` SDK against a fake server on loopback."""
+``openai`` SDK against a fake server on loopback, and the real DashScope and
+Gemini TTS classes, driving the ``dashscope`` SDK (over HTTP and websockets)
+and the ``google-genai`` SDK against fakes on loopback."""
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +19,18 @@ from opentelemetry.trace import SpanKind, StatusCode
 from otelscope.core import conventions as conv
 from tests.conftest import Traced
 from tests.lines.line import line_kit
+from tests.providers.dashscope_audio_server import (
+    INFERENCE_PATH,
+    MULTIMODAL_GENERATION_PATH,
+    REALTIME_PATH,
+    FakeDashScopeAudio,
+)
+from tests.providers.dashscope_audio_server import PCM as DASHSCOPE_PCM
 from tests.providers.fake_server import HttpError, Turn, Usage, running
+from tests.providers.gemini_audio_server import GENERATE as GEMINI_GENERATE
+from tests.providers.gemini_audio_server import PCM as GEMINI_PCM
+from tests.providers.gemini_audio_server import STREAM_GENERATE as GEMINI_STREAM_GENERATE
+from tests.providers.gemini_audio_server import FakeGeminiAudio
 from tests.providers.openai_audio_server import (
     AUDIO,
     SECONDS,
@@ -305,3 +319,209 @@ def test_an_asr_call_in_a_dropped_trace_makes_no_span(server: FakeOpenAIAudio) -
     assert traced.spans() == []
     [duration] = traced.metrics()[conv.METRIC_OPERATION_DURATION]
     assert duration.count == 1
+
+
+# -- the DashScope and Gemini TTS classes ----------------------------------------------
+# AgentScope's real classes through the real ``dashscope`` SDK (HTTP, and its
+# websocket clients) and ``google-genai`` SDK, against fakes on loopback
+# (``tests.providers.dashscope_audio_server``, ``gemini_audio_server``).
+
+REFUSAL = "no such voice"
+PROVIDER_USAGE = Usage(input_tokens=11, output_tokens=7)
+# The endpoint each class's SDK reads: the HTTP classes' requests and the
+# CosyVoice classes' connections (made during the call) are its attempts; the
+# Qwen realtime class connects before the call, which only reports the URL.
+ATTEMPTS = {"qwen": 1, "qwen_realtime": None, "cosyvoice": 1, "cosyvoice_realtime": 1, "gemini": 1}
+# What the provider reports as usage: its HTTP APIs' tokens (the websocket
+# APIs count characters).
+REPORTS_USAGE = frozenset({"qwen", "gemini"})
+ERRORS = {
+    "qwen": ("RuntimeError", 400),
+    "qwen_realtime": ("RuntimeError", None),
+    "cosyvoice": ("dashscope.common.error.RequestFailure", None),
+    "cosyvoice_realtime": ("dashscope.common.error.RequestFailure", None),
+    "gemini": ("google.genai.errors.ClientError", 400),
+}
+PROVIDER_PATHS = {
+    "qwen": MULTIMODAL_GENERATION_PATH,
+    "qwen_realtime": REALTIME_PATH,
+    "cosyvoice": INFERENCE_PATH,
+    "cosyvoice_realtime": INFERENCE_PATH,
+}
+
+
+@pytest.fixture(params=speech.PROVIDER_CASES if speech.HAS_TTS else ())
+def provider(request: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any]]:
+    """(the class's case, its fake server), the DashScope SDK's process-wide
+    URLs and key pointed at the fake and put back afterwards."""
+    case: str = request.param
+    if case == "gemini":
+        gemini = FakeGeminiAudio()
+        with running(gemini):
+            yield case, gemini
+        return
+    import dashscope
+
+    fake = FakeDashScopeAudio()
+    with running(fake):
+        monkeypatch.setattr(dashscope, "base_http_api_url", fake.base_url)
+        monkeypatch.setattr(dashscope, "base_websocket_api_url", fake.websocket_url)
+        monkeypatch.setattr(dashscope, "api_key", None)
+        yield case, fake
+
+
+def _turn(case: str) -> Turn:
+    return Turn(usage=PROVIDER_USAGE, finish_reason="STOP" if case == "gemini" else "stop")
+
+
+def _decoded(data: str) -> bytes:
+    """Base64, or base64 pieces each padded and put end to end (1.x's
+    Gemini and realtime DashScope classes join them so)."""
+    return b"".join(base64.b64decode(piece) for piece in re.findall(r"[^=]+=*", data))
+
+
+async def provider_audio(model: Any, text: str) -> bytes:
+    """The audio a TTS call gave, whole, as its caller reads it; a realtime
+    model connects first and closes after (``async with``)."""
+    async with model:
+        response = await speech.synthesize(model, text)
+        if not model.stream:
+            return _decoded(_data(response))
+        datas = [_data(chunk) for chunk in [c async for c in response] if chunk.content]
+    if speech.CUMULATIVE_STREAMS:
+        return _decoded(max(datas, key=len))
+    return b"".join(_decoded(data) for data in datas)
+
+
+def _requests(case: str, server: Any) -> int:
+    if case == "gemini":
+        return len(server.requests_for(GEMINI_GENERATE)) + len(
+            server.requests_for(GEMINI_STREAM_GENERATE)
+        )
+    return len(server.requests_to(PROVIDER_PATHS[case]))
+
+
+def provider_attributes(case: str, server: Any, stream: bool) -> dict[str, Any]:
+    audio_bytes = speech.WAV_HEADER + len(DASHSCOPE_PCM)
+    expected: dict[str, Any] = {
+        "gen_ai.operation.name": "text_to_speech",
+        "gen_ai.provider.name": "gcp.gemini" if case == "gemini" else "dashscope",
+        "gen_ai.request.model": speech.MODELS[case],
+        "gen_ai.request.stream": stream,
+        "gen_ai.output.type": "speech",
+        "otelscope.speech.voice": speech.VOICES[case],
+        "otelscope.speech.text.characters": len(TEXT),
+        "otelscope.speech.audio.bytes": audio_bytes,
+        **endpoint(server),
+    }
+    if case in speech.DURATION_KNOWN:
+        expected["otelscope.speech.audio.duration"] = 0.25
+    if case in REPORTS_USAGE:
+        expected["gen_ai.usage.input_tokens"] = PROVIDER_USAGE.input_tokens
+        expected["gen_ai.usage.output_tokens"] = PROVIDER_USAGE.output_tokens
+    if ATTEMPTS[case] is not None:
+        expected["otelscope.request.attempts"] = ATTEMPTS[case]
+    return expected
+
+
+@needs_tts
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_provider_tts_call_is_one_client_span_with_its_sizes_usage_and_endpoint(
+    traced: Traced, provider: tuple[str, Any], stream: bool
+) -> None:
+    case, server = provider
+    server.script(_turn(case))
+    model = speech.provider_tts_model(case, server, stream)
+
+    audio = run(provider_audio(model, TEXT))
+
+    # The caller's audio, unchanged: the provider's PCM (in a WAV on 2.x).
+    assert audio[speech.WAV_HEADER :] == (GEMINI_PCM if case == "gemini" else DASHSCOPE_PCM)
+    assert len(audio) == speech.WAV_HEADER + len(DASHSCOPE_PCM)
+    assert _requests(case, server) == 1
+    [span] = traced.spans()
+    assert (span.name, span.kind) == (f"text_to_speech {speech.MODELS[case]}", SpanKind.CLIENT)
+    assert span.parent is None
+    assert span.status.status_code == StatusCode.UNSET
+    assert attributes_without_ttfc(span, stream) == provider_attributes(case, server, stream)
+    metrics = traced.metrics()
+    [duration] = metrics[conv.METRIC_OPERATION_DURATION]
+    assert dict(duration.attributes) == {
+        "gen_ai.operation.name": "text_to_speech",
+        "gen_ai.provider.name": "gcp.gemini" if case == "gemini" else "dashscope",
+        "gen_ai.request.model": speech.MODELS[case],
+        **endpoint(server),
+    }
+    usage = {
+        dict(p.attributes)["gen_ai.token.type"]: p.sum
+        for p in metrics.get(conv.METRIC_TOKEN_USAGE, [])
+    }
+    assert usage == ({"input": 11, "output": 7} if case in REPORTS_USAGE else {})
+
+
+@needs_tts
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_provider_tts_call_the_provider_refuses_is_marked_and_raises_unchanged(
+    traced: Traced, provider: tuple[str, Any], stream: bool
+) -> None:
+    case, server = provider
+    server.script(Turn(error=HttpError(400, REFUSAL)))
+    model = speech.provider_tts_model(case, server, stream)
+    error_type, status = ERRORS[case]
+
+    if case == "qwen" and not speech.QWEN_REFUSAL_RAISES:
+        # 1.x's class returns no audio for a refusal: the span says it failed.
+        assert run(provider_audio(model, TEXT)) == b""
+        error_type = "400"
+    else:
+        with pytest.raises(Exception) as raised:
+            run(provider_audio(model, TEXT))
+        error = raised.value
+        assert (
+            f"{type(error).__module__}.{type(error).__qualname__}".removeprefix("builtins.")
+            == error_type
+        )
+        if case != "qwen_realtime":  # AgentScope's own message: no audio came
+            assert REFUSAL in str(error)
+
+    assert _requests(case, server) == 1
+    [span] = traced.spans()
+    assert span.status.status_code == StatusCode.ERROR
+    expected = {
+        key: value
+        for key, value in provider_attributes(case, server, stream).items()
+        if not key.startswith(("otelscope.speech.audio", "gen_ai.usage"))
+    }
+    expected["error.type"] = error_type
+    if status is not None:
+        expected["http.response.status_code"] = status
+    assert dict(span.attributes) == expected
+    assert [event.name for event in span.events] == ([] if error_type == "400" else ["exception"])
+    [duration] = traced.metrics()[conv.METRIC_OPERATION_DURATION]
+    assert dict(duration.attributes)["error.type"] == error_type
+
+
+@needs_tts
+def test_a_provider_tts_call_is_the_one_child_of_the_current_span(
+    traced: Traced, provider: tuple[str, Any]
+) -> None:
+    """Connecting and closing a realtime model make no span: the tree is the
+    application's span and the call's, with nothing else under it."""
+    case, server = provider
+    server.script(_turn(case))
+    model = speech.provider_tts_model(case, server, stream=True)
+    tracer = traced.provider.get_tracer("app")
+
+    async def inside() -> bytes:
+        with tracer.start_as_current_span("app"):
+            return await provider_audio(model, TEXT)
+
+    run(inside())
+    spans = traced.spans()
+    tree = sorted(
+        (span.name, None if span.parent is None else span.parent.span_id) for span in spans
+    )
+    app = next(span for span in spans if span.name == "app")
+    assert tree == sorted(
+        [("app", None), (f"text_to_speech {speech.MODELS[case]}", app.context.span_id)]
+    )

@@ -32,3 +32,60 @@ async def synthesize(model: Any, text: str) -> Any:
 
 def asr_model(base_url: str) -> Any:  # pragma: no cover - 1.x has none
     raise NotImplementedError(NO_ASR)
+
+
+# -- the DashScope and Gemini TTS classes -------------------------------------------
+# Each is pointed at a fake server: the HTTP and CosyVoice classes through
+# the SDK's process-wide ``dashscope.base_http_api_url`` /
+# ``base_websocket_api_url`` (set by the test), the realtime class through
+# its ``client_kwargs={"url": ...}`` (``QwenTtsRealtime(url=...)``), Gemini's
+# through ``client_kwargs={"http_options": ...}``.
+
+PROVIDER_CASES = ("qwen", "qwen_realtime", "cosyvoice", "cosyvoice_realtime", "gemini")
+# 1.x's streams hold the whole audio so far; its DashScope audio is bare PCM.
+CUMULATIVE_STREAMS = True
+WAV_HEADER = 0
+# 1.x's DashScopeTTSModel reads a refusal as no audio and returns it.
+QWEN_REFUSAL_RAISES = False
+# Durations 1.x's responses let otelscope know: only Gemini's names L16 PCM.
+DURATION_KNOWN = frozenset({"gemini"})
+MODELS = {
+    "qwen": "qwen3-tts-flash",
+    "qwen_realtime": "qwen3-tts-flash-realtime",
+    "cosyvoice": "cosyvoice-v3-plus",
+    "cosyvoice_realtime": "cosyvoice-v3-plus",
+    "gemini": "gemini-2.5-flash-preview-tts",
+}
+VOICES = {
+    "qwen": "Cherry",
+    "qwen_realtime": "Cherry",
+    "cosyvoice": "longanyang",
+    "cosyvoice_realtime": "longanyang",
+    "gemini": "Kore",
+}
+
+
+def provider_tts_model(case: str, server: Any, stream: bool) -> Any:
+    from agentscope import tts
+
+    if case == "qwen":
+        return tts.DashScopeTTSModel(api_key="sk-test", stream=stream)
+    if case == "qwen_realtime":
+        return tts.DashScopeRealtimeTTSModel(
+            api_key="sk-test",
+            stream=stream,
+            client_kwargs={"url": server.realtime_url},
+            max_retries=1,
+            retry_delay=0.0,
+        )
+    if case == "cosyvoice":
+        return tts.DashScopeCosyVoiceTTSModel(api_key="sk-test", stream=stream)
+    if case == "cosyvoice_realtime":
+        return tts.DashScopeCosyVoiceRealtimeTTSModel(
+            api_key="sk-test", stream=stream, max_retries=1, retry_delay=0.0
+        )
+    return tts.GeminiTTSModel(
+        api_key="sk-test",
+        stream=stream,
+        client_kwargs={"http_options": {"base_url": server.base_url}},
+    )

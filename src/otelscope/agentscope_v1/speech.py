@@ -5,8 +5,10 @@ that ship ``agentscope.tts``; 1.0.8 has none).
 wrapped (``otelscope.core.hierarchy``), a user's too. It takes a ``Msg``
 whose text is synthesized. 1.x's streamed chunks hold the audio in
 different ways by class: ``OpenAITTSModel`` yields each piece of audio and
-then the last piece again; ``DashScopeTTSModel`` and ``GeminiTTSModel``
-yield the whole audio so far. A stream of another class has no audio size.
+then the last piece again; the DashScope classes and ``GeminiTTSModel``
+yield the whole audio so far (Gemini's and the realtime DashScope model's
+as the pieces' base64 put end to end). A stream of another class has no
+audio size.
 Installed when ``agentscope.tts`` is imported.
 """
 
@@ -34,6 +36,9 @@ _synthesizing = NestedCallGuard("otelscope_v1_synthesize")
 _CHUNK_AUDIO = {
     "OpenAITTSModel": ChunkAudio.DELTAS_LAST_REPEATED,
     "DashScopeTTSModel": ChunkAudio.CUMULATIVE,
+    "DashScopeRealtimeTTSModel": ChunkAudio.CUMULATIVE,
+    "DashScopeCosyVoiceTTSModel": ChunkAudio.CUMULATIVE,
+    "DashScopeCosyVoiceRealtimeTTSModel": ChunkAudio.CUMULATIVE,
     "GeminiTTSModel": ChunkAudio.CUMULATIVE,
 }
 

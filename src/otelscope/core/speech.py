@@ -122,6 +122,13 @@ class SpeechOperation(ModelOperation):
                 conv.USAGE_OUTPUT_TOKENS: output_tokens,
             }
         )
+        status = self._served.status if self._served is not None else None
+        if status is not None and audio is None and result.text_characters is None:
+            # The provider refused, and the model returned nothing without
+            # raising (AgentScope 1.x's DashScope TTS does). A refused attempt
+            # that a retry made good leaves its status behind, and an output.
+            self.fail_as(str(status), f"the provider answered with HTTP status {status}")
+            return
         self.stop()
 
     def _recorded(self, error_type: str | None) -> None:
@@ -181,9 +188,9 @@ def text_content(operation: str, text: str) -> dict[str, Any]:
 
 
 def base64_size(data: str) -> int:
-    """The number of bytes ``data`` (base64, unbroken) decodes to."""
-    padding = 2 if data.endswith("==") else 1 if data.endswith("=") else 0
-    return len(data) * 3 // 4 - padding
+    """The number of bytes ``data`` decodes to: base64, or pieces of base64
+    each padded and put end to end (each ``=`` stands for a missing byte)."""
+    return len(data) * 3 // 4 - data.count("=")
 
 
 class WavLayout(NamedTuple):
@@ -251,13 +258,15 @@ class AudioTally:
     its bytes and, when its first chunk starts with a WAV header, its
     duration."""
 
-    __slots__ = ("_layout", "_mode", "_size", "_started")
+    __slots__ = ("_layout", "_longest", "_mode", "_size", "_started")
 
     def __init__(self, mode: ChunkAudio) -> None:
         self._mode = mode
         self._size = 0
         self._started = False
         self._layout: WavLayout | None = None
+        # Cumulative chunks: the longest so far, sized once at the end.
+        self._longest = ""
 
     def chunk(self, data: str | None, last: bool) -> None:
         """One chunk's base64 audio (None: none); ``last``: the stream's last."""
@@ -266,17 +275,18 @@ class AudioTally:
         if not self._started and data:
             self._started = True
             self._layout = wav_layout_base64(data)
-        size = base64_size(data)
         if self._mode is ChunkAudio.CUMULATIVE:
-            self._size = max(self._size, size)
+            if len(data) > len(self._longest):
+                self._longest = data
         elif not (last and self._mode is ChunkAudio.DELTAS_LAST_REPEATED):
-            self._size += size
+            self._size += base64_size(data)
 
     def result(self) -> AudioSize | None:
         if not self._started or self._mode is ChunkAudio.UNKNOWN:
             return None
+        size = base64_size(self._longest) if self._mode is ChunkAudio.CUMULATIVE else self._size
         layout = self._layout
-        return AudioSize(self._size, layout.duration(self._size) if layout is not None else None)
+        return AudioSize(size, layout.duration(size) if layout is not None else None)
 
 
 def audio_of_base64(data: str) -> AudioSize:

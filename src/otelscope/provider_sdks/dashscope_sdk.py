@@ -19,6 +19,12 @@ Every HTTP call of the SDK goes through ``HttpRequest``:
 
 The native API reports no model name, so none is recorded. Three
 endpoints are read, by the URL's path.
+
+The speech classes on a websocket (the CosyVoice ``SpeechSynthesizer`` and
+``QwenTtsRealtime``, 1.x and 2.x) report their endpoint: each connection the
+SDK opens during the traced call is an attempt to its URL, and a call that
+sends on a connection opened before it (a realtime model's, opened by
+``connect()``) reports that connection's URL.
 """
 
 from __future__ import annotations
@@ -98,6 +104,7 @@ def install(patches: Patches) -> None:
     patches.wrap(request_class, "_handle_request", _observing(_passing))
     patches.wrap(http_request, "send_with_retry_async", _counting)
     patches.wrap(http_request, "_send_with_retry", _counting)
+    _install_websockets(patches)
 
 
 def endpoint_for(path: str) -> Endpoint | None:
@@ -213,6 +220,60 @@ def _counted(send: Callable[[], Any], request: _Request) -> Callable[[], Any]:
 
 def _note_attempt(request: _Request) -> None:
     request.served.attempt(request.address, request.port)
+
+
+# -- websockets ---------------------------------------------------------------------
+
+# The websocket clients' methods: those that open a connection, and those
+# that send on one.
+_SYNTHESIZER_CONNECTS = ("_SpeechSynthesizer__connect",)
+_SYNTHESIZER_SENDS = ("call", "streaming_call", "streaming_complete")
+_REALTIME_CONNECTS = ("connect",)
+_REALTIME_SENDS = ("append_text", "commit", "finish")
+
+
+def _install_websockets(patches: Patches) -> None:
+    try:
+        from dashscope.audio.qwen_tts_realtime import qwen_tts_realtime
+        from dashscope.audio.tts_v2 import speech_synthesizer
+    except ImportError:
+        return
+    for cls, connects, sends in (
+        (speech_synthesizer.SpeechSynthesizer, _SYNTHESIZER_CONNECTS, _SYNTHESIZER_SENDS),
+        (qwen_tts_realtime.QwenTtsRealtime, _REALTIME_CONNECTS, _REALTIME_SENDS),
+    ):
+        names = (*connects, *sends)
+        if not all(callable(getattr(cls, name, None)) for name in names):
+            report_problem(f"dashscope's {cls.__name__} has changed shape; its URL is not read")
+            continue
+        for name in connects:
+            patches.wrap(cls, name, _on_websocket(connecting=True))
+        for name in sends:
+            patches.wrap(cls, name, _on_websocket(connecting=False))
+
+
+def _on_websocket(connecting: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
+        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            served = current()
+            if served is not None:
+                safely("reading a DashScope websocket's URL", _note_url, served, self, connecting)
+            return original(self, *args, **kwargs)
+
+        return method
+
+    return wrap
+
+
+def _note_url(served: Served, client: Any, connecting: bool) -> None:
+    url = urlsplit(str(getattr(client, "url", "")))
+    if not url.hostname:
+        return
+    address, port = url.hostname, port_of(url.scheme, url.port)
+    if connecting:
+        served.attempt(address, port)
+    elif served.address is None:
+        served.address, served.port = address, port
 
 
 # -- generation ---------------------------------------------------------------------
