@@ -17,11 +17,13 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 from otelscope.core.guard import take_internal_errors
 from tests.conftest import Traced
+from tests.content_expectations import OUTPUT, TOOLS, content_of
 from tests.spantree import build_trees
 from tests.v2 import kit
 
 SUMMARY = json.dumps({key: "earlier talk" for key in ContextConfig().summary_schema["required"]})
 ANSWER_ROUND = ("react step", [("chat scripted-model", [])])
+SUMMARY_CHAT = ("chat scripted-model", [])
 
 
 class SummarizingModel(kit.ScriptedChatModel):
@@ -73,11 +75,11 @@ def test_a_compression_is_a_span_with_the_message_counts_before_and_after(traced
     assert kit.reply_text(reply) == "Sunny"
     assert agent.model.summaries == 1  # type: ignore[attr-defined]
     [tree] = build_trees(traced.spans())
-    # Before the round's reasoning, under the call: the summary's model call
-    # (`generate_structured_output`) makes no chat span of its own yet.
+    # Before the round's reasoning, under the call, with the summary's model
+    # call (`generate_structured_output`) inside it.
     assert tree.shape() == (
         "invoke_agent Friday",
-        [("compress_context Friday", []), ANSWER_ROUND],
+        [("compress_context Friday", [SUMMARY_CHAT]), ANSWER_ROUND],
     )
     (compression,) = tree.find("compress_context Friday")
     kit.assert_ok(compression)
@@ -89,6 +91,198 @@ def test_a_compression_is_a_span_with_the_message_counts_before_and_after(traced
         "otelscope.context.messages_before": 13,
         "otelscope.context.messages_after": 1,
     }
+    [summary] = compression.children
+    kit.assert_ok(summary)
+    assert summary.attributes == summary_chat(agent)
+    # The summary's tokens count toward the call (10 + 10), not the round.
+    assert tree.attributes["otelscope.usage.input_tokens"] == 20
+    assert tree.attributes["otelscope.usage.output_tokens"] == 10
+    [answer_round] = tree.find("react step")
+    assert answer_round.attributes["otelscope.usage.input_tokens"] == 10
+
+
+def summary_chat(agent: Agent) -> dict[str, Any]:
+    """The chat span of a compression's summary (`SummarizingModel`)."""
+    return {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "unknown",
+        "gen_ai.request.model": "scripted-model",
+        "gen_ai.request.stream": False,
+        "gen_ai.conversation.id": kit.conversation_id(agent),
+        "gen_ai.output.type": "json",
+        "gen_ai.response.id": "summary",
+        "gen_ai.usage.input_tokens": 10,
+        "gen_ai.usage.output_tokens": 5,
+    }
+
+
+def test_a_summary_between_two_rounds_counts_toward_the_call_not_the_open_round(traced) -> None:
+    """A long tool result pushes the context past the threshold after the
+    first round: the compression runs before the second round's reasoning,
+    while the first round is still open, and its summary is not the round's."""
+    agent = long_agent(history=0)
+    city = "Rome " * 120
+    reply = asyncio.run(kit.call_with(agent, kit.one_tool_round(city), "sun?"))
+
+    assert kit.reply_text(reply) == f"Done {city}"
+    assert agent.model.summaries == 1  # type: ignore[attr-defined]
+    [tree] = build_trees(traced.spans())
+    assert tree.shape() == (
+        "invoke_agent Friday",
+        [
+            ("react step", [("chat scripted-model", []), ("execute_tool get_weather", [])]),
+            ("compress_context Friday", [SUMMARY_CHAT]),
+            ANSWER_ROUND,
+        ],
+    )
+    [summary] = tree.find("compress_context Friday")[0].children
+    assert summary.attributes == summary_chat(agent)
+    rollups = [
+        (
+            node.attributes["otelscope.usage.input_tokens"],
+            node.attributes["otelscope.usage.output_tokens"],
+        )
+        for node in [tree, *tree.find("react step")]
+    ]
+    assert rollups == [(30, 15), (10, 5), (10, 5)]
+
+
+class ToolCompressingModel(kit.OwnScriptChatModel):
+    """Follows its own script (which may call the agent's compression tool),
+    and writes the summary a compression asks for."""
+
+    def __init__(self, script: kit.Script) -> None:
+        super().__init__(script)
+        # The automatic threshold at 400 tokens, the tool's at 240.
+        self.context_size = 800
+        self.summaries = 0
+
+    async def _call_api(
+        self,
+        model_name: str,
+        messages: list[Msg],
+        tools: Any = None,
+        tool_choice: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        if [tool["function"]["name"] for tool in tools or ()] == ["generate_structured_output"]:
+            self.summaries += 1
+            call = ToolCallBlock(id="summary", name="generate_structured_output", input=SUMMARY)
+            return ChatResponse(content=[call], is_last=True, usage=kit.usage(), id="summary")
+        return await super()._call_api(model_name, messages, tools, tool_choice, **kwargs)
+
+
+def test_a_summary_the_agent_asks_for_with_its_tool_is_part_of_that_round(traced) -> None:
+    """The agent's compression tool compresses inside the tool call (below
+    the automatic threshold): the summary nests there and counts toward the
+    round that ran the tool."""
+    script = kit.Script("Rome", [kit.CallTool(name="CompressContext"), kit.Step(text="Compressed")])
+    agent = long_agent(history=3)
+    agent.model = ToolCompressingModel(script)
+    agent.context_config = ContextConfig(
+        trigger_ratio=0.5, reserve_ratio=0.1, compression_tool_enabled=True
+    )
+    reply = asyncio.run(kit.reply_to(agent, "compress?"))
+
+    assert kit.reply_text(reply) == "Compressed"
+    assert agent.model.summaries == 1  # type: ignore[attr-defined]
+    [tree] = build_trees(traced.spans())
+    assert tree.shape() == (
+        "invoke_agent Friday",
+        [
+            (
+                "react step",
+                [
+                    ("chat scripted-model", []),
+                    (
+                        "execute_tool CompressContext",
+                        [("compress_context Friday", [SUMMARY_CHAT])],
+                    ),
+                ],
+            ),
+            ANSWER_ROUND,
+        ],
+    )
+    [summary] = tree.find("compress_context Friday")[0].children
+    assert summary.attributes == summary_chat(agent)
+    rollups = [
+        (
+            node.attributes["otelscope.usage.input_tokens"],
+            node.attributes["otelscope.usage.output_tokens"],
+        )
+        for node in [tree, *tree.find("react step")]
+    ]
+    assert rollups == [(30, 15), (20, 10), (10, 5)]
+
+
+class FailingSummaryModel(SummarizingModel):
+    """The kit's model, whose summaries fail."""
+
+    async def _call_api(
+        self,
+        model_name: str,
+        messages: list[Msg],
+        tools: Any = None,
+        tool_choice: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        if [tool["function"]["name"] for tool in tools or ()] == ["generate_structured_output"]:
+            self.summaries += 1
+            raise ConnectionError("summarizer down")
+        return await super()._call_api(model_name, messages, tools, tool_choice, **kwargs)
+
+
+def test_a_failed_summary_is_a_failed_chat_inside_a_compression_that_goes_on(traced) -> None:
+    """AgentScope answers a failed summary (of a context too long for the
+    model) by trying once more on less context, then by truncating: two
+    structured-output calls, two failed chats, and the compression ends."""
+    agent = long_agent(history=6)
+    agent.model = FailingSummaryModel()
+    reply = asyncio.run(kit.call_with(agent, kit.Script("Rome", [kit.Step(text="Sunny")]), "sun?"))
+
+    assert kit.reply_text(reply) == "Sunny"
+    assert agent.model.summaries == 2  # type: ignore[attr-defined]
+    [tree] = build_trees(traced.spans())
+    assert tree.shape() == (
+        "invoke_agent Friday",
+        [("compress_context Friday", [SUMMARY_CHAT, SUMMARY_CHAT]), ANSWER_ROUND],
+    )
+    [compression] = tree.find("compress_context Friday")
+    kit.assert_ok(compression)
+    failed = {
+        key: value
+        for key, value in summary_chat(agent).items()
+        if not key.startswith(("gen_ai.response", "gen_ai.usage"))
+    }
+    for summary in compression.children:
+        kit.assert_failed(
+            summary, "ConnectionError", "ConnectionError: summarizer down", "summarizer down"
+        )
+        assert summary.attributes == {**failed, "error.type": "ConnectionError"}
+
+
+def test_with_capture_on_the_summary_is_the_chats_output(capture) -> None:
+    capture.instrument(capture_content="SPAN_ONLY")
+    agent = long_agent(history=6)
+    asyncio.run(kit.call_with(agent, kit.Script("Rome", [kit.Step(text="Sunny")]), "sun?"))
+
+    [tree] = build_trees(capture.traced.spans())
+    [summary] = tree.find("compress_context Friday")[0].children
+    recorded = content_of(summary.attributes)
+    assert recorded[OUTPUT] == [
+        {
+            "role": "assistant",
+            "parts": [{"type": "text", "content": SUMMARY}],
+            "finish_reason": "completed",
+        }
+    ]
+    assert recorded[TOOLS] == [
+        {
+            "type": "function",
+            "name": "generate_structured_output",
+            "parameters": ContextConfig().summary_schema,
+        }
+    ]
 
 
 def test_a_call_that_compresses_nothing_has_no_compression_span(traced) -> None:

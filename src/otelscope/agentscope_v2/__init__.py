@@ -6,7 +6,8 @@ Where each span comes from:
   attached to an agent while ``Agent.reply`` / ``reply_stream`` runs
   (``agent_reply``); for an agent reached over A2A, ``A2AAgent.reply`` /
   ``reply_stream`` (``a2a_agents``);
-- ``chat``: ``ChatModelBase.__call__`` (``model_calls``);
+- ``chat``: ``ChatModelBase.__call__`` and ``generate_structured_output``
+  (``model_calls``);
 - ``execute_tool``: ``Toolkit.call_tool`` (``tool_calls``);
 - ``embeddings``: ``EmbeddingModelBase.__call__`` and its overrides
   (``embedding_calls``);
@@ -66,7 +67,7 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
         held_reply,
         held_reply_stream,
     )
-    from otelscope.agentscope_v2.model_calls import ChatReaderV2
+    from otelscope.agentscope_v2.model_calls import ChatReaderV2, install_structured_output
     from otelscope.agentscope_v2.tool_calls import traced_tool_call
 
     tracing_middleware = middleware.OtelscopeMiddleware(telemetry)
@@ -78,6 +79,7 @@ def install(telemetry: Telemetry, patches: Patches) -> None:
     permissions.install(telemetry, patches)
     traced_chat = traced_model_call(telemetry, ChatReaderV2(prompts))
     patches.wrap(ChatModelBase, "__call__", adopting_model_streams(traced_chat))
+    install_structured_output(telemetry, patches)  # it bypasses `__call__`
     patches.wrap(Toolkit, "call_tool", traced_tool_call(telemetry))
     embedding_calls.install(telemetry, patches)
     workflows.install(telemetry, patches)

@@ -12,7 +12,11 @@ detached when ``compress_context`` returns or raises, rule 4 of
 ``otelscope.core.calls``) and ends with it. The message counts are
 ``len(agent.state.context)`` when compressing starts and when it is over.
 Which compression is running is a ``ContextVar`` set around the one await of
-``compress_context``.
+``compress_context``. The summary is a chat of its own
+(``model_calls``). Before a reasoning step, the compression runs between
+two rounds: its summary's tokens count toward the call's roll-up, not the
+round still open (``compressing_between_rounds``); from the agent's
+compression tool, it runs inside the tool call's round and counts there.
 
 **System prompt.** The prompt the agent's model is sent is the first message
 of its reasoning's model call (AgentScope builds it per step:
@@ -34,7 +38,7 @@ from contextvars import ContextVar, Token
 from typing import Any
 
 from opentelemetry import context as otel_context
-from opentelemetry.trace import Span
+from opentelemetry.trace import Span, get_current_span
 
 from otelscope.core import context_changes
 from otelscope.core.calls import current_call
@@ -60,13 +64,18 @@ def install(telemetry: Telemetry, patches: Patches) -> PromptWatch:
 class _Compression:
     """One run of ``compress_context``: the span, once compressing started."""
 
-    __slots__ = ("agent", "attached", "operation", "running")
+    __slots__ = ("agent", "attached", "between_rounds", "operation", "running")
     # Set in `_CompressionSteps.begin` (made without an `__init__` call: one
     # is made before every reasoning step).
     agent: Any
     operation: Operation | None
     attached: object
     running: Token[_Compression | None] | None
+    # Set with `operation`, once compressing started: whether the compression
+    # runs between two rounds of its call (before a reasoning step, the
+    # call's own span current) rather than inside one (from the agent's
+    # compression tool, its tool call current).
+    between_rounds: bool
 
 
 # The compression the running code belongs to: set around the one await of
@@ -133,6 +142,8 @@ class _CompressingSteps:
         if compression is None or compression.agent is not agent or compression.operation:
             return None
         count = _context_length(agent)
+        call = current_call()
+        compression.between_rounds = call is not None and get_current_span() is call.span
         operation = context_changes.start_compression(
             self._telemetry, str(getattr(agent, "name", "")) or type(agent).__name__, count or 0
         )
@@ -150,6 +161,15 @@ class _CompressingSteps:
 
     def failed(self, invocation: None, error: BaseException) -> None:
         pass
+
+
+def compressing_between_rounds() -> bool:
+    """Whether the running code is part of a compression (its summary's model
+    call) that runs between two rounds of its call, so belongs to neither."""
+    compression = _compression.get()
+    return (
+        compression is not None and compression.operation is not None and compression.between_rounds
+    )
 
 
 def _context_length(agent: Any) -> int | None:

@@ -101,6 +101,28 @@ def _positive(value: Any) -> int | None:
     return count if count is not None and count > 0 else None
 
 
+# The one tool `ChatModelBase.generate_structured_output` offers the model,
+# whose arguments are the structured output.
+STRUCTURED_OUTPUT_TOOL = "generate_structured_output"
+
+
+def structured_output_tool(structured_model: Any) -> dict[str, Any] | None:
+    """The tool a structured-output call offers the model, in the shape
+    AgentScope hands models tools: its parameters are the output's JSON
+    schema (a dict as given, or a pydantic model's). None when the schema
+    cannot be read (AgentScope then fails the call itself)."""
+    schema: Any = structured_model
+    if not isinstance(structured_model, Mapping):
+        to_schema = getattr(structured_model, "model_json_schema", None)
+        if to_schema is None:
+            return None
+        try:
+            schema = to_schema()
+        except Exception:  # a model pydantic cannot describe: left out
+            return None
+    return {"type": "function", "function": {"name": STRUCTURED_OUTPUT_TOOL, "parameters": schema}}
+
+
 def is_final_chunk(response: Any) -> bool:
     return getattr(response, "is_last", False) is True
 

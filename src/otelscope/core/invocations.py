@@ -319,6 +319,7 @@ class ChatOperation(ModelOperation):
         metrics: Metrics,
         events: Logger | None,
         attached: bool = True,
+        in_round: bool = True,
     ) -> None:
         super().__init__(span, attached)
         self.metric_attributes = metric_attributes
@@ -333,7 +334,7 @@ class ChatOperation(ModelOperation):
         # Rendered content kept for the inference event (event capture modes).
         self.event_content: dict[str, str] = {}
         # The call and round this model call belongs to, whose roll-ups it feeds.
-        self.tallies = _tallies_of(call, call.round if call is not None else None)
+        self.tallies = _tallies_of(call, call.round if call is not None and in_round else None)
 
     def chunk_arrived(self) -> None:
         """Record the time to the first chunk of a streamed response."""

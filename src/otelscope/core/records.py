@@ -51,6 +51,13 @@ class ChatRequest(NamedTuple):
     max_tokens: int | None = None
     top_p: float | None = None
     formatting: Formatting | None = None
+    # The `gen_ai.output.type` the caller always asks for (JSON, for a
+    # structured-output call), where the entry point says so.
+    output_type: str | None = None
+    # The call runs between its agent's ReAct rounds, not in one (a context
+    # compression's summary while the previous round is still open): its
+    # tokens count toward its agent call's roll-up alone.
+    between_rounds: bool = False
 
 
 class ChatResult(NamedTuple):

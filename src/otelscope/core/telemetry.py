@@ -177,6 +177,7 @@ class Telemetry:
             metrics=self._metrics,
             events=self._events,
             attached=call is None or not call.dropped,
+            in_round=not request.between_rounds,
         )
 
     def _chat_span(
@@ -193,6 +194,7 @@ class Telemetry:
                     conv.REQUEST_TEMPERATURE: request.temperature,
                     conv.REQUEST_MAX_TOKENS: request.max_tokens,
                     conv.REQUEST_TOP_P: request.top_p,
+                    conv.OUTPUT_TYPE: request.output_type,
                 }
             )
         )
