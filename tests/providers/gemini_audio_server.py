@@ -15,7 +15,13 @@ from typing import Any
 from aiohttp import web
 
 from tests.providers.fake_server import FakeServer, RecordedRequest, Turn, send_sse
-from tests.providers.gemini_server import GENERATE, MODELS_PATH, STREAM_GENERATE, error_response
+from tests.providers.gemini_server import (
+    GENERATE,
+    MODELS_PATH,
+    STREAM_GENERATE,
+    error_response,
+    response_with,
+)
 
 # A quarter of a second of 24 kHz, 16-bit, mono PCM, in three pieces.
 SAMPLE_RATE = 24000
@@ -66,16 +72,7 @@ def usage_of(turn: Turn) -> dict[str, Any]:
 def _response(turn: Turn, audio: bytes, last: bool) -> dict[str, Any]:
     data = base64.b64encode(audio).decode()
     part = {"inlineData": {"mimeType": MIME_TYPE, "data": data}}
-    candidate: dict[str, Any] = {"content": {"role": "model", "parts": [part]}, "index": 0}
-    response: dict[str, Any] = {
-        "candidates": [candidate],
-        "modelVersion": turn.model,
-        "responseId": turn.response_id,
-    }
-    if last:
-        candidate["finishReason"] = turn.finish_reason
-        response["usageMetadata"] = usage_of(turn)
-    return response
+    return response_with(turn, [part], last, usage=usage_of(turn))
 
 
 __all__ = ["GENERATE", "MIME_TYPE", "PCM", "PIECES", "STREAM_GENERATE", "FakeGeminiAudio"]

@@ -108,7 +108,11 @@ def _function_calls(turn: Turn) -> list[dict[str, Any]]:
     ]
 
 
-def _response(turn: Turn, parts: list[dict[str, Any]], last: bool) -> dict[str, Any]:
+def response_with(
+    turn: Turn, parts: list[dict[str, Any]], last: bool, usage: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A ``GenerateContentResponse`` of ``parts``; the last one says why the
+    model stopped and what it used (``usage``, or the turn's as text)."""
     candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
     response: dict[str, Any] = {
         "candidates": [candidate],
@@ -117,13 +121,13 @@ def _response(turn: Turn, parts: list[dict[str, Any]], last: bool) -> dict[str, 
     }
     if last:
         candidate["finishReason"] = turn.finish_reason
-        response["usageMetadata"] = usage_of(turn)
+        response["usageMetadata"] = usage if usage is not None else usage_of(turn)
     return response
 
 
 def generation(turn: Turn) -> dict[str, Any]:
     parts = [{"text": turn.text}] if turn.text else []
-    return _response(turn, parts + _function_calls(turn), last=True)
+    return response_with(turn, parts + _function_calls(turn), last=True)
 
 
 def chunks(turn: Turn) -> list[dict[str, Any]]:
@@ -136,8 +140,8 @@ def chunks(turn: Turn) -> list[dict[str, Any]]:
         half = len(turn.text) // 2
         parts += [{"text": turn.text[:half]}, {"text": turn.text[half:]}]
     parts += _function_calls(turn)
-    out = [_response(turn, [part], last=False) for part in parts]
-    out.append(_response(turn, [{"text": ""}], last=True))
+    out = [response_with(turn, [part], last=False) for part in parts]
+    out.append(response_with(turn, [{"text": ""}], last=True))
     return out
 
 

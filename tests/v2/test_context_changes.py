@@ -26,6 +26,15 @@ ANSWER_ROUND = ("react step", [("chat scripted-model", [])])
 SUMMARY_CHAT = ("chat scripted-model", [])
 
 
+def summary_asked(tools: Any) -> ChatResponse | None:
+    """The summary, when the model call is a compression's (its one tool is
+    ``generate_structured_output``'s); None for any other call."""
+    if [tool["function"]["name"] for tool in tools or ()] != ["generate_structured_output"]:
+        return None
+    call = ToolCallBlock(id="summary", name="generate_structured_output", input=SUMMARY)
+    return ChatResponse(content=[call], is_last=True, usage=kit.usage(), id="summary")
+
+
 class SummarizingModel(kit.ScriptedChatModel):
     """The kit's model, which also writes the summary a compression asks for
     (through ``generate_structured_output``, which bypasses ``__call__``)."""
@@ -43,11 +52,10 @@ class SummarizingModel(kit.ScriptedChatModel):
         tool_choice: Any = None,
         **kwargs: Any,
     ) -> Any:
-        names = [tool["function"]["name"] for tool in tools or ()]
-        if names == ["generate_structured_output"]:
+        summary = summary_asked(tools)
+        if summary is not None:
             self.summaries += 1
-            call = ToolCallBlock(id="summary", name="generate_structured_output", input=SUMMARY)
-            return ChatResponse(content=[call], is_last=True, usage=kit.usage(), id="summary")
+            return summary
         return await super()._call_api(model_name, messages, tools, tool_choice, **kwargs)
 
 
@@ -116,6 +124,17 @@ def summary_chat(agent: Agent) -> dict[str, Any]:
     }
 
 
+def rollups(tree: Any) -> list[tuple[int, int]]:
+    """The token roll-ups (input, output) of the call and then of each round."""
+    return [
+        (
+            node.attributes["otelscope.usage.input_tokens"],
+            node.attributes["otelscope.usage.output_tokens"],
+        )
+        for node in [tree, *tree.find("react step")]
+    ]
+
+
 def test_a_summary_between_two_rounds_counts_toward_the_call_not_the_open_round(traced) -> None:
     """A long tool result pushes the context past the threshold after the
     first round: the compression runs before the second round's reasoning,
@@ -137,14 +156,7 @@ def test_a_summary_between_two_rounds_counts_toward_the_call_not_the_open_round(
     )
     [summary] = tree.find("compress_context Friday")[0].children
     assert summary.attributes == summary_chat(agent)
-    rollups = [
-        (
-            node.attributes["otelscope.usage.input_tokens"],
-            node.attributes["otelscope.usage.output_tokens"],
-        )
-        for node in [tree, *tree.find("react step")]
-    ]
-    assert rollups == [(30, 15), (10, 5), (10, 5)]
+    assert rollups(tree) == [(30, 15), (10, 5), (10, 5)]
 
 
 class ToolCompressingModel(kit.OwnScriptChatModel):
@@ -165,10 +177,10 @@ class ToolCompressingModel(kit.OwnScriptChatModel):
         tool_choice: Any = None,
         **kwargs: Any,
     ) -> Any:
-        if [tool["function"]["name"] for tool in tools or ()] == ["generate_structured_output"]:
+        summary = summary_asked(tools)
+        if summary is not None:
             self.summaries += 1
-            call = ToolCallBlock(id="summary", name="generate_structured_output", input=SUMMARY)
-            return ChatResponse(content=[call], is_last=True, usage=kit.usage(), id="summary")
+            return summary
         return await super()._call_api(model_name, messages, tools, tool_choice, **kwargs)
 
 
@@ -205,14 +217,7 @@ def test_a_summary_the_agent_asks_for_with_its_tool_is_part_of_that_round(traced
     )
     [summary] = tree.find("compress_context Friday")[0].children
     assert summary.attributes == summary_chat(agent)
-    rollups = [
-        (
-            node.attributes["otelscope.usage.input_tokens"],
-            node.attributes["otelscope.usage.output_tokens"],
-        )
-        for node in [tree, *tree.find("react step")]
-    ]
-    assert rollups == [(30, 15), (20, 10), (10, 5)]
+    assert rollups(tree) == [(30, 15), (20, 10), (10, 5)]
 
 
 class FailingSummaryModel(SummarizingModel):
