@@ -126,7 +126,10 @@ def _response(turn: Turn) -> list[dict[str, Any]]:
                 "arguments": call.arguments,
             }
         )
-    words = (turn.text or "").split(" ") if turn.text else []
+    # The transcript in pieces: each word after the first with its space.
+    words = [f" {word}" for word in turn.text.split(" ")] if turn.text else []
+    if words:
+        words[0] = words[0][1:]
     for word in words:
         events.append(
             {"type": "response.output_audio_transcript.delta", "item_id": item, "delta": word}

@@ -5,6 +5,7 @@ with AgentScope's real ``OpenAIRealtimeModel`` over a websocket on loopback
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -20,6 +21,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind, StatusCode
 
 from tests.conftest import Traced
+from tests.content_expectations import Capture, forbid_serializing
 from tests.providers.fake_server import HttpError, ToolCall, Turn, Usage, running
 from tests.providers.openai_realtime_server import (
     AUDIO_DELTA,
@@ -371,3 +373,68 @@ def test_a_dropped_session_makes_no_spans_and_changes_nothing(server: FakeOpenAI
         "call_id": "call-weather-1",
         "output": [{"type": "text", "text": "Sunny in Oslo"}],
     }
+
+
+def spoken(text: str, finish_reason: str) -> list[dict[str, Any]]:
+    """What an agent turn records of what the agent said, with capture on."""
+    part = {"type": "text", "content": text}
+    return [{"role": "assistant", "parts": [part], "finish_reason": finish_reason}]
+
+
+def test_with_capture_on_an_agent_turn_carries_what_the_agent_said(
+    capture: Capture, server: FakeOpenAIRealtime
+) -> None:
+    capture.instrument(capture_content="SPAN_ONLY")
+    server.script(
+        Turn(
+            text="Sunny in", response_id="resp-1", error=HttpError(500, "the model is overloaded")
+        ),
+        Turn(text="Sunny in Oslo", response_id="resp-2"),
+    )
+    agent = RealtimeAgent("Voice", "Be brief.", realtime_model(server))
+
+    failing = Exchange(typed("weather?"), ServerEvents.AgentErrorEvent)
+    asyncio.run(conversation(agent, failing, Exchange(typed("again?"), DONE)))
+
+    failed, answered = capture.tree().children
+    # What was said before the provider's error, and all of the answer.
+    assert json.loads(failed.attributes["gen_ai.output.messages"]) == spoken("Sunny", "error")
+    assert json.loads(answered.attributes["gen_ai.output.messages"]) == spoken(
+        "Sunny in Oslo", "stop"
+    )
+    # Nothing else of the session is content.
+    assert "gen_ai.output.messages" not in capture.tree().attributes
+
+
+def test_with_capture_on_an_unfinished_turn_carries_what_was_said_until_the_end(
+    capture: Capture, server: FakeOpenAIRealtime
+) -> None:
+    capture.instrument(capture_content="SPAN_ONLY")
+    server.script(Turn(text="Let me look", tool_calls=(WEATHER_CALL,), response_id="resp-1"))
+    agent = RealtimeAgent(
+        "Voice", "Be brief.", realtime_model(server), weather_toolkit(asyncio.Event())
+    )
+
+    asyncio.run(conversation(agent, Exchange(typed("weather?"), DONE)))
+
+    [turn] = capture.tree().children
+    assert turn.attributes["error.type"] == "cancelled"
+    assert json.loads(turn.attributes["gen_ai.output.messages"]) == spoken(
+        "Let me look", "cancelled"
+    )
+
+
+def test_with_capture_on_events_only_a_turn_gathers_and_records_nothing(
+    capture: Capture, server: FakeOpenAIRealtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Turns are not model calls: their content goes on spans only."""
+    capture.instrument(capture_content="EVENT_ONLY")
+    forbid_serializing(monkeypatch)
+    server.script(Turn(text="Sunny in Oslo", response_id="resp-1"))
+    agent = RealtimeAgent("Voice", "Be brief.", realtime_model(server))
+
+    asyncio.run(conversation(agent, Exchange(typed("weather?"), DONE)))
+
+    [turn] = capture.tree().children
+    assert "gen_ai.output.messages" not in turn.attributes
+    assert capture.records() == []

@@ -6,6 +6,7 @@ a scripted realtime model (``tests.v2.realtime_kit``), and AgentScope's real
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from agentscope.agent import RealtimeAgent
@@ -15,6 +16,7 @@ from agentscope.realtime import OpenAIRealtimeModel
 from opentelemetry.trace import SpanKind, StatusCode
 
 from tests.conftest import Traced
+from tests.content_expectations import Capture
 from tests.providers.fake_server import ToolCall, Turn, Usage, running
 from tests.providers.openai_realtime_server import FakeOpenAIRealtime
 from tests.spantree import build_trees
@@ -181,3 +183,69 @@ def test_the_openai_model_over_its_socket_with_a_tool_call_is_one_turn_with_the_
         "gen_ai.tool.description": "Get the weather of a city.",
     }
     assert all(span.status.status_code == StatusCode.UNSET for span in traced.spans())
+
+
+def test_with_capture_on_a_turn_carries_what_the_agent_said(capture: Capture) -> None:
+    capture.instrument(capture_content="SPAN_ONLY")
+    with running(FakeOpenAIRealtime(on_request=True)) as server:
+        server.script(Turn(text="Sunny in Oslo", response_id="resp-1"))
+        credential = OpenAICredential(api_key="sk-test", base_url=server.base_url)
+        model = OpenAIRealtimeModel(REALTIME_MODEL, credential)
+        agent = RealtimeAgent("Voice", "Be brief.", model)
+
+        asyncio.run(two_turns(agent, hang_up_after=1, rate=model.input_sample_rate))
+
+    [turn] = capture.tree().children
+    part = {"type": "text", "content": "Sunny in Oslo"}
+    assert json.loads(turn.attributes["gen_ai.output.messages"]) == [
+        {"role": "assistant", "parts": [part], "finish_reason": "stop"}
+    ]
+    assert "gen_ai.output.messages" not in capture.tree().attributes
+
+
+def test_a_tool_that_runs_before_its_reply_start_is_taken_still_nests_in_its_turn(
+    traced: Traced,
+) -> None:
+    """The agent's tasks run ahead of the stream's consumer: here the tool
+    has run before the consumer takes a single event."""
+    ran = asyncio.Event()
+
+    async def get_weather(city: str) -> str:
+        """Get the weather of a city.
+
+        Args:
+            city (str): The city name.
+        """
+        ran.set()
+        return f"Sunny in {city}"
+
+    with running(FakeOpenAIRealtime(on_request=True)) as server:
+        server.script(
+            Turn(tool_calls=(WEATHER_CALL,), response_id="resp-1"),
+            Turn(text="Sunny in Oslo", response_id="resp-2"),
+        )
+        credential = OpenAICredential(api_key="sk-test", base_url=server.base_url)
+        model = OpenAIRealtimeModel(REALTIME_MODEL, credential)
+        agent = RealtimeAgent("Voice", "Be brief.", model, toolkit=make_toolkit(get_weather))
+
+        async def late_consumer() -> None:
+            transport = SilentTransport(model.input_sample_rate)
+            async with agent:
+                stream = agent.reply_stream(transport)  # the session starts
+                await agent.send("weather?")
+                await ran.wait()
+                async for event in stream:
+                    if isinstance(event, ReplyEndEvent):
+                        transport.hang_up.set()
+
+        asyncio.run(late_consumer())
+
+    [root] = build_trees(traced.spans())
+    assert root.shape() == (
+        "realtime_session Voice",
+        [("realtime_turn", [("execute_tool get_weather", [])])],
+    )
+    [turn] = root.children
+    assert turn.attributes["otelscope.realtime.turn.number"] == 1
+    assert turn.attributes["otelscope.realtime.turn.finish_reason"] == "completed"
+    assert root.attributes["otelscope.realtime.turn.count"] == 1

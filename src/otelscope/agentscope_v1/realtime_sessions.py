@@ -30,6 +30,9 @@ runs (rule 1): that task inherits it, and a model connected outside
   item. Typed text makes no such events and no turn.
 - A ``ModelErrorEvent`` fails the response in progress with the provider's
   error code; with no response in progress it is an event on the session.
+- With content capture on, an agent turn carries what the agent said: the
+  transcript deltas of its response. What the user said is not recorded:
+  the provider transcribes an utterance after its turn has ended.
 
 The session also carries where the model's socket goes (``server.address``,
 ``server.port``, read from the model's ``websocket_url``; the query, which
@@ -50,12 +53,17 @@ from otelscope.core.guard import Arguments, guarded_coroutine
 from otelscope.core.hierarchy import wrap_own_methods
 from otelscope.core.operation import Operation
 from otelscope.core.patching import Patches
-from otelscope.core.realtime import TURN_COMPLETED, RealtimeSession, SessionInfo, start_session
+from otelscope.core.realtime import (
+    ROLE_ASSISTANT,
+    TURN_COMPLETED,
+    RealtimeSession,
+    SessionInfo,
+    start_session,
+)
 from otelscope.core.streams import step_scope
 from otelscope.core.telemetry import Telemetry
 from otelscope.core.values import field, integer, text
 
-ROLE_ASSISTANT = "assistant"
 ROLE_USER = "user"
 
 
@@ -106,6 +114,8 @@ class _LiveSession:
             self._response_created(str(event.response_id))
         elif kind == "ModelResponseToolUseDoneEvent":
             self._tool_asked(str(event.response_id), str(field(event.tool_use, "id")))
+        elif kind == "ModelResponseAudioTranscriptDeltaEvent":
+            self.session.turn_spoke(str(event.response_id), str(event.delta))
         elif kind == "ModelResponseDoneEvent":
             self._response_done(
                 str(event.response_id),

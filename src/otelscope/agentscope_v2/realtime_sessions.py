@@ -9,12 +9,16 @@ what a user debugs is the conversation the stream carries. Turns are read
 from the events the stream yields, as its consumer takes them: a
 ``ReplyStartEvent`` opens one (the agent's reply, or the user's utterance,
 by its role), the ``ReplyEndEvent`` of the same reply id ends it with its
-finished reason, and each ``ModelCallEndEvent`` of the reply adds its
-tokens. Model calls are not spans of their own (the realtime model speaks
-over one socket). The agent runs a reply's tool calls in a task of its own
+finished reason, each ``ModelCallEndEvent`` of the reply adds its
+tokens, and, with content capture on, its ``TextBlockDeltaEvent``s make
+what the agent said (the transcript of its reply). Model calls are not
+spans of their own (the realtime model speaks over one socket). The agent
+runs a reply's tool calls in a task of its own
 (``_run_tool``, one call each): wrapped to run in the span of the turn of
-its reply id (the session's, if the consumer has not taken that reply's
-start yet), so the tool's ``execute_tool`` span nests under the turn. The
+its reply id, so the tool's ``execute_tool`` span nests under the turn.
+The agent's tasks run ahead of the stream's consumer, so a tool may start
+before the consumer has taken its reply's start: the turn then starts with
+the tool. The
 session of each agent's running stream is per-agent state (a
 ``WeakKeyDictionary``, rule 3 of ``otelscope.core.calls``). Where the
 model's socket goes is read from its open connection when the stream
@@ -33,7 +37,7 @@ from otelscope.agentscope_common.providers import provider_for_class
 from otelscope.core.guard import Arguments, guarded_coroutine, guarded_stream
 from otelscope.core.operation import Operation
 from otelscope.core.patching import Patches
-from otelscope.core.realtime import RealtimeSession, SessionInfo, start_session
+from otelscope.core.realtime import ROLE_ASSISTANT, RealtimeSession, SessionInfo, start_session
 from otelscope.core.streams import step_scope, traced_stream
 from otelscope.core.telemetry import Telemetry
 from otelscope.core.values import field, integer, text
@@ -90,8 +94,14 @@ class _ToolSteps:
         session = _sessions.get(args[0])
         if session is None or session.operation.ended:
             return None
-        reply_id = args[1] if len(args) > 1 else kwargs.get("reply_id")
-        return session.turn_operation(str(reply_id)) or session.operation
+        reply_id = str(args[1] if len(args) > 1 else kwargs.get("reply_id"))
+        turn = session.turn_operation(reply_id)
+        if turn is None:
+            # The consumer has not taken the reply's start yet: the turn
+            # starts here, and that start, when taken, finds it open.
+            session.turn_started(reply_id, ROLE_ASSISTANT)
+            turn = session.turn_operation(reply_id)
+        return turn or session.operation
 
     def scope(self, turn: Operation, args: Arguments) -> AbstractContextManager[object]:
         return step_scope(turn)
@@ -115,6 +125,8 @@ class _Turns:
         kind = type(event).__name__
         if kind == "ReplyStartEvent":
             self._session.turn_started(str(event.reply_id), str(field(event, "role")))
+        elif kind == "TextBlockDeltaEvent":
+            self._session.turn_spoke(str(event.reply_id), str(event.delta))
         elif kind == "ModelCallEndEvent":
             self._session.turn_used(
                 str(event.reply_id),

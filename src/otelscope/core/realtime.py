@@ -14,7 +14,11 @@ responses reported. The conventions have no operation for either
 
 A turn is started and ended as the session's events pass (the adapter reads
 them); a turn still open when its session ends did not complete, and ends
-cancelled. An error the provider reports on the socket (not an exception)
+cancelled. With content capture on, an agent's turn carries what the agent
+said, as an output message (``gen_ai.output.messages``) whose text is the
+transcript its adapter hands over piece by piece; the pieces are gathered
+only while the turn's content is recorded. An error the provider reports on
+the socket (not an exception)
 fails the turn it happened in, or is an event on the session. Both start
 with ``Telemetry.start_part`` (the conversation, and nothing under a span a
 sampler dropped).
@@ -22,7 +26,7 @@ sampler dropped).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from opentelemetry.trace import SpanKind
 
@@ -46,15 +50,21 @@ class SessionInfo(NamedTuple):
 TURN_COMPLETED = "completed"
 TURN_INTERRUPTED = "interrupted"
 TURN_ERROR = "error"
+ROLE_ASSISTANT = "assistant"
+# How a turn's ending reads as the finish reason of what the agent said.
+_SPOKEN_FINISH = {TURN_COMPLETED: conv.FINISH_STOP, TURN_ERROR: conv.FINISH_ERROR}
 
 
 class _Turn:
-    __slots__ = ("input_tokens", "operation", "output_tokens")
+    __slots__ = ("input_tokens", "operation", "output_tokens", "spoken")
 
-    def __init__(self, operation: Operation) -> None:
+    def __init__(self, operation: Operation, spoken: list[str] | None) -> None:
         self.operation = operation
         self.input_tokens: int | None = None
         self.output_tokens: int | None = None
+        # The transcript of what the agent said, gathered only while its
+        # content is recorded (None otherwise).
+        self.spoken = spoken
 
 
 class RealtimeSession:
@@ -87,7 +97,14 @@ class RealtimeSession:
                     conv.CONVERSATION_ID: self._conversation_id,
                 },
             )
-        self._turns[reply_id] = _Turn(turn)
+        wanted = role == ROLE_ASSISTANT and self._telemetry.wants_span_content(turn)
+        self._turns[reply_id] = _Turn(turn, [] if wanted else None)
+
+    def turn_spoke(self, reply_id: str, delta: str) -> None:
+        """A piece of the transcript of what the agent says in the turn."""
+        turn = self._turns.get(reply_id)
+        if turn is not None and turn.spoken is not None:
+            turn.spoken.append(delta)
 
     def turn_used(self, reply_id: str, input_tokens: int | None, output_tokens: int | None) -> None:
         """A model response of the turn reported its usage (a turn with tool
@@ -130,7 +147,13 @@ class RealtimeSession:
                 conv.USAGE_OUTPUT_TOKENS: turn.output_tokens,
             }
         )
+        self._record_spoken(turn, finish_reason)
         return turn.operation
+
+    def _record_spoken(self, turn: _Turn, finish_reason: str | None) -> None:
+        if turn.spoken:
+            content = spoken_content("".join(turn.spoken), finish_reason)
+            self._telemetry.record_content(turn.operation, content)
 
     def error_reported(self, error_type: str, message: str) -> None:
         """The provider reported an error outside any turn: an event on the
@@ -150,6 +173,7 @@ class RealtimeSession:
         """End the session: its open turns first (cancelled: they did not
         complete), then its span, with the number of turns it held."""
         for turn in self._turns.values():
+            self._record_spoken(turn, conv.ERROR_TYPE_CANCELLED)
             turn.operation.cancel()
         self._turns.clear()
         self.operation.set(conv.REALTIME_TURN_COUNT, self.turn_count)
@@ -177,3 +201,14 @@ def start_session(telemetry: Telemetry, info: SessionInfo) -> RealtimeSession:
         },
     )
     return RealtimeSession(telemetry, operation, info.conversation_id)
+
+
+def spoken_content(transcript: str, finish_reason: str | None) -> dict[str, Any]:
+    """What the agent said in a turn, as the conventions' output message: its
+    transcript, and why it ended (``stop`` for a completed turn)."""
+    message = {
+        "role": ROLE_ASSISTANT,
+        "parts": [{"type": "text", "content": transcript}],
+        "finish_reason": _SPOKEN_FINISH.get(finish_reason or TURN_COMPLETED, finish_reason),
+    }
+    return {conv.OUTPUT_MESSAGES: [message]}
