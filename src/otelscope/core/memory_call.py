@@ -21,7 +21,6 @@ import inspect
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from otelscope.core.guard import report_internal_error, safely
 from otelscope.core.hierarchy import NestedCallGuard
 from otelscope.core.memory import (
     MemoryRecord,
@@ -31,7 +30,7 @@ from otelscope.core.memory import (
     query_content,
     start_memory_operation,
 )
-from otelscope.core.method_call import MethodSteps, Running, Wrap, traced_method
+from otelscope.core.method_call import ReadingSteps, Wrap, traced_method
 from otelscope.core.operation import Operation
 from otelscope.core.telemetry import Telemetry
 
@@ -56,7 +55,7 @@ def traced_memory(telemetry: Telemetry, reader: MemoryReader, guard: NestedCallG
     return traced_method(lambda signature: _MemorySteps(telemetry, reader, guard, signature))
 
 
-class _MemorySteps(MethodSteps):
+class _MemorySteps(ReadingSteps):
     what = "a memory span"
 
     def __init__(
@@ -66,41 +65,21 @@ class _MemorySteps(MethodSteps):
         guard: NestedCallGuard,
         signature: inspect.Signature | None,
     ) -> None:
-        super().__init__(guard, signature)
-        self._telemetry = telemetry
+        super().__init__(telemetry, guard, signature)
         self._reader = reader
 
-    def start(self, memory: Any, arguments: Mapping[str, Any]) -> Operation | None:
+    def open(self, memory: Any, arguments: Mapping[str, Any]) -> Operation | None:
         request = self._reader.request(memory, arguments)
-        if request is None:
-            return None
-        operation = start_memory_operation(self._telemetry, request)
-        # Once the span started, a failure to read is reported and the call
-        # stays traced: the span must still end.
-        if self._telemetry.wants_span_content(operation):
-            safely("recording a memory query", self._record_query, operation, arguments)
-        return operation
+        return None if request is None else start_memory_operation(self._telemetry, request)
 
-    def returned(self, running: Running, result: Any) -> Any:
-        operation, arguments = running
-        if self._telemetry.wants_span_content(operation):
-            what = "recording memory records"
-            safely(what, self._record_records, operation, arguments, result)
-        count = None
-        try:
-            count = self._reader.count(arguments, result)
-        except Exception:
-            report_internal_error("counting memory records")
+    def query_content(self, arguments: Mapping[str, Any]) -> Mapping[str, Any]:
+        return query_content(self._reader.query(arguments))
+
+    def result_content(self, arguments: Mapping[str, Any], result: Any) -> Mapping[str, Any]:
+        return memory_records_content(self._reader.records(arguments, result))
+
+    def count(self, arguments: Mapping[str, Any], result: Any) -> int | None:
+        return self._reader.count(arguments, result)
+
+    def close(self, operation: Operation, count: int | None) -> None:
         memory_returned(operation, count)
-        return result
-
-    def _record_query(self, operation: Operation, arguments: Mapping[str, Any]) -> None:
-        query = self._reader.query(arguments)
-        if query is not None:
-            self._telemetry.record_content(operation, query_content(query))
-
-    def _record_records(
-        self, operation: Operation, arguments: Mapping[str, Any], result: Any
-    ) -> None:
-        records = self._reader.records(arguments, result)
-        self._telemetry.record_content(operation, memory_records_content(records))

@@ -18,9 +18,8 @@ import inspect
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from otelscope.core.guard import report_internal_error, safely
 from otelscope.core.hierarchy import NestedCallGuard
-from otelscope.core.method_call import MethodSteps, Running, Wrap, traced_method
+from otelscope.core.method_call import MethodSteps, ReadingSteps, Wrap, traced_method
 from otelscope.core.operation import Operation
 from otelscope.core.retrieval import (
     IndexingRequest,
@@ -66,7 +65,7 @@ def traced_indexing(telemetry: Telemetry, reader: IndexingReader, guard_name: st
     return traced_method(lambda signature: _IndexingSteps(telemetry, reader, guard, signature))
 
 
-class _RetrievalSteps(MethodSteps):
+class _RetrievalSteps(ReadingSteps):
     what = "a retrieval span"
 
     def __init__(
@@ -76,40 +75,23 @@ class _RetrievalSteps(MethodSteps):
         guard: NestedCallGuard,
         signature: inspect.Signature | None,
     ) -> None:
-        super().__init__(guard, signature)
-        self._telemetry = telemetry
+        super().__init__(telemetry, guard, signature)
         self._reader = reader
 
-    def start(self, knowledge: Any, arguments: Mapping[str, Any]) -> Operation:
-        operation = start_retrieval(self._telemetry, self._reader.request(knowledge, arguments))
-        # Once the span started, a failure to read is reported and the call
-        # stays traced: the span must still end.
-        if self._telemetry.wants_span_content(operation):
-            safely("recording a retrieval's query", self._record_query, operation, arguments)
-        return operation
+    def open(self, knowledge: Any, arguments: Mapping[str, Any]) -> Operation:
+        return start_retrieval(self._telemetry, self._reader.request(knowledge, arguments))
 
-    def returned(self, running: Running, result: Any) -> Any:
-        operation, arguments = running
-        if self._telemetry.wants_span_content(operation):
-            what = "recording retrieved documents"
-            safely(what, self._record_documents, operation, arguments, result)
-        count = None
-        try:
-            count = self._reader.count(result)
-        except Exception:
-            report_internal_error("counting retrieved documents")
+    def query_content(self, arguments: Mapping[str, Any]) -> Mapping[str, Any]:
+        return query_content(self._reader.query(arguments))
+
+    def result_content(self, arguments: Mapping[str, Any], result: Any) -> Mapping[str, Any]:
+        return documents_content(self._reader.documents(arguments, result))
+
+    def count(self, arguments: Mapping[str, Any], result: Any) -> int | None:
+        return self._reader.count(result)
+
+    def close(self, operation: Operation, count: int | None) -> None:
         retrieved(operation, count)
-        return result
-
-    def _record_query(self, operation: Operation, arguments: Mapping[str, Any]) -> None:
-        query = self._reader.query(arguments)
-        self._telemetry.record_content(operation, query_content(query))
-
-    def _record_documents(
-        self, operation: Operation, arguments: Mapping[str, Any], result: Any
-    ) -> None:
-        documents = self._reader.documents(arguments, result)
-        self._telemetry.record_content(operation, documents_content(documents))
 
 
 class _IndexingSteps(MethodSteps):
