@@ -35,14 +35,12 @@ def summary_asked(tools: Any) -> ChatResponse | None:
     return ChatResponse(content=[call], is_last=True, usage=kit.usage(), id="summary")
 
 
-class SummarizingModel(kit.ScriptedChatModel):
-    """The kit's model, which also writes the summary a compression asks for
-    (through ``generate_structured_output``, which bypasses ``__call__``)."""
+class WritesSummaries:
+    """A scripted model's part that writes the summary a compression asks for
+    (through ``generate_structured_output``, which bypasses ``__call__``)
+    and counts them; any other call follows the model's script."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.context_size = 400
-        self.summaries = 0
+    summaries: int
 
     async def _call_api(
         self,
@@ -57,6 +55,15 @@ class SummarizingModel(kit.ScriptedChatModel):
             self.summaries += 1
             return summary
         return await super()._call_api(model_name, messages, tools, tool_choice, **kwargs)
+
+
+class SummarizingModel(WritesSummaries, kit.ScriptedChatModel):
+    """The kit's model, which also writes the summary a compression asks for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.context_size = 400
+        self.summaries = 0
 
 
 def long_agent(history: int) -> Agent:
@@ -159,7 +166,7 @@ def test_a_summary_between_two_rounds_counts_toward_the_call_not_the_open_round(
     assert rollups(tree) == [(30, 15), (10, 5), (10, 5)]
 
 
-class ToolCompressingModel(kit.OwnScriptChatModel):
+class ToolCompressingModel(WritesSummaries, kit.OwnScriptChatModel):
     """Follows its own script (which may call the agent's compression tool),
     and writes the summary a compression asks for."""
 
@@ -168,20 +175,6 @@ class ToolCompressingModel(kit.OwnScriptChatModel):
         # The automatic threshold at 400 tokens, the tool's at 240.
         self.context_size = 800
         self.summaries = 0
-
-    async def _call_api(
-        self,
-        model_name: str,
-        messages: list[Msg],
-        tools: Any = None,
-        tool_choice: Any = None,
-        **kwargs: Any,
-    ) -> Any:
-        summary = summary_asked(tools)
-        if summary is not None:
-            self.summaries += 1
-            return summary
-        return await super()._call_api(model_name, messages, tools, tool_choice, **kwargs)
 
 
 def test_a_summary_the_agent_asks_for_with_its_tool_is_part_of_that_round(traced) -> None:
