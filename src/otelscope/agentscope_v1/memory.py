@@ -32,7 +32,7 @@ from typing import Any
 from otelscope.core import conventions as conv
 from otelscope.core.hierarchy import NestedCallGuard, wrap_own_methods
 from otelscope.core.memory import MemoryBackend, MemoryRecord, MemoryRequest
-from otelscope.core.memory_call import traced_memory
+from otelscope.core.memory_call import WriteReader, traced_memory
 from otelscope.core.patching import Patches
 from otelscope.core.telemetry import Telemetry
 from otelscope.core.values import field, number, text
@@ -113,36 +113,24 @@ class _RetrieveFromMemory(_Search):
         return _lines(text(keyword) for keyword in keywords) if isinstance(keywords, list) else None
 
 
-class _Record:
+class _Record(WriteReader):
     """``record(msgs, **kwargs)``: the messages to remember."""
 
     def request(self, memory: Any, arguments: Mapping[str, Any]) -> MemoryRequest:
         count = len(_messages(arguments.get("msgs")))
         return MemoryRequest(conv.OP_UPSERT_MEMORY, memory_backend(memory), record_count=count)
 
-    def count(self, arguments: Mapping[str, Any], result: Any) -> int | None:
-        return None
-
-    def query(self, arguments: Mapping[str, Any]) -> str | None:
-        return None
-
     def records(self, arguments: Mapping[str, Any], result: Any) -> list[MemoryRecord]:
         return [MemoryRecord(_message_text(msg)) for msg in _messages(arguments.get("msgs"))]
 
 
-class _RecordToMemory:
+class _RecordToMemory(WriteReader):
     """``record_to_memory(thinking, content, **kwargs)``: the contents to remember."""
 
     def request(self, memory: Any, arguments: Mapping[str, Any]) -> MemoryRequest:
         content = arguments.get("content")
         count = len(content) if isinstance(content, list) else None
         return MemoryRequest(conv.OP_UPSERT_MEMORY, memory_backend(memory), record_count=count)
-
-    def count(self, arguments: Mapping[str, Any], result: Any) -> int | None:
-        return None
-
-    def query(self, arguments: Mapping[str, Any]) -> str | None:
-        return None
 
     def records(self, arguments: Mapping[str, Any], result: Any) -> list[MemoryRecord]:
         content = arguments.get("content")

@@ -34,7 +34,7 @@ from typing import Any
 from otelscope.core import conventions as conv
 from otelscope.core.hierarchy import NestedCallGuard
 from otelscope.core.memory import MemoryBackend, MemoryRecord, MemoryRequest
-from otelscope.core.memory_call import traced_memory
+from otelscope.core.memory_call import WriteReader, traced_memory
 from otelscope.core.patching import Patches
 from otelscope.core.telemetry import Telemetry
 from otelscope.core.values import field, integer, number, text
@@ -69,14 +69,6 @@ def _reme(middleware: Any) -> MemoryBackend:
     return MemoryBackend(type(middleware).__name__, conv.PROVIDER_REME)
 
 
-class _Write:
-    def count(self, arguments: Mapping[str, Any], result: Any) -> int | None:
-        return None
-
-    def query(self, arguments: Mapping[str, Any]) -> str | None:
-        return None
-
-
 class _Search:
     def count(self, arguments: Mapping[str, Any], result: Any) -> int | None:
         return len(result) if isinstance(result, list) else None
@@ -98,7 +90,7 @@ class _Mem0Search(_Search):
         return MemoryRequest(conv.OP_SEARCH_MEMORY, _mem0(middleware), number(top_k))
 
 
-class _Mem0AddText(_Write):
+class _Mem0AddText(WriteReader):
     """``_async_add_with_fallback(text, *, user_id, agent_id)``: the tool's facts."""
 
     def request(self, middleware: Any, arguments: Mapping[str, Any]) -> MemoryRequest:
@@ -108,7 +100,7 @@ class _Mem0AddText(_Write):
         return [MemoryRecord(arguments.get("text"))]
 
 
-class _Mem0Add(_Write):
+class _Mem0Add(WriteReader):
     """``_async_add(messages, *, user_id, agent_id, infer=True)``: mem0 messages."""
 
     def request(self, middleware: Any, arguments: Mapping[str, Any]) -> MemoryRequest:
@@ -131,7 +123,7 @@ class _ReMeSearch(_Search):
         return MemoryRequest(conv.OP_SEARCH_MEMORY, _reme(middleware), number(limit))
 
 
-class _ReMeWrite(_Write):
+class _ReMeWrite(WriteReader):
     """``_run_job(name, **kwargs)``: only its ``auto_memory`` job, the messages
     of a turn (dumped ``Msg``s); its other jobs are traced where they are asked."""
 

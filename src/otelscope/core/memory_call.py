@@ -51,6 +51,17 @@ class MemoryReader(Protocol):
         """The records written or found (only asked when content is recorded)."""
 
 
+class WriteReader:
+    """The part every write's reader shares: a write has no query, and
+    returns no records to count."""
+
+    def count(self, arguments: Mapping[str, Any], result: Any) -> int | None:
+        return None
+
+    def query(self, arguments: Mapping[str, Any]) -> str | None:
+        return None
+
+
 def traced_memory(telemetry: Telemetry, reader: MemoryReader, guard: NestedCallGuard) -> Wrap:
     return traced_method(lambda signature: _MemorySteps(telemetry, reader, guard, signature))
 
