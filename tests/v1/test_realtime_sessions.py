@@ -22,7 +22,14 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from tests.conftest import Traced
 from tests.content_expectations import Capture, forbid_serializing
-from tests.providers.fake_server import HttpError, ToolCall, Turn, Usage, running
+from tests.providers.fake_server import (
+    START_STOP_SECONDS,
+    HttpError,
+    ToolCall,
+    Turn,
+    Usage,
+    running,
+)
 from tests.providers.openai_realtime_server import (
     AUDIO_DELTA,
     ERROR_CODE,
@@ -77,7 +84,8 @@ async def until(queue: asyncio.Queue[Any], kind: type, count: int = 1) -> list[A
     taken: list[Any] = []
     seen = 0
     while seen < count:
-        event = await asyncio.wait_for(queue.get(), timeout=10)
+        # A hang guard, not a measure: as generous as the fake server's own.
+        event = await asyncio.wait_for(queue.get(), timeout=START_STOP_SECONDS)
         taken.append(event)
         seen += isinstance(event, kind)
     return taken
